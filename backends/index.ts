@@ -1,0 +1,7 @@
+import { Registry } from '../src/fs/registry.js';
+import { localBackend } from './local/index.js';
+
+/** Every backend nclone has, listed explicitly; implementations load on first use. */
+export function defaultRegistry(): Registry {
+  return new Registry([localBackend]);
+}

@@ -1,0 +1,30 @@
+import { fsError, FsError, type ErrorKind } from '../../src/fs/errors.js';
+
+/** Maps Node's errno errors onto the core's typed errors. */
+export function mapError(err: unknown, what: string, notFound: ErrorKind = 'objectNotFound'): unknown {
+  if (err instanceof FsError) return err;
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  const detail = (err as Error)?.message ?? String(err);
+  switch (code) {
+    case 'ENOENT':
+      return fsError(notFound, `${what}: ${notFound === 'dirNotFound' ? 'directory not found' : 'object not found'}`, { cause: err, retry: 'noRetry' });
+    case 'ENOTDIR':
+      return fsError('isFile', `${what}: is a file, not a directory`, { cause: err, retry: 'noRetry' });
+    case 'EISDIR':
+      return fsError('isDir', `${what}: is a directory, not a file`, { cause: err, retry: 'noRetry' });
+    case 'ENOTEMPTY':
+    case 'EEXIST':
+      return fsError('dirNotEmpty', `${what}: directory not empty`, { cause: err, retry: 'noRetry' });
+    case 'EACCES':
+    case 'EPERM':
+    case 'EROFS':
+      return fsError('permission', `${what}: permission denied`, { cause: err, retry: 'noRetry' });
+    case 'ENOSPC':
+    case 'EDQUOT':
+      return fsError('other', `${what}: no space left on device`, { cause: err, retry: 'fatal' });
+    case 'ENAMETOOLONG':
+      return fsError('other', `${what}: file name too long`, { cause: err, retry: 'noRetry' });
+    default:
+      return fsError('other', `${what}: ${detail}`, { cause: err });
+  }
+}

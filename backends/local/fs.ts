@@ -1,0 +1,212 @@
+import { promises as fsp, createWriteStream, type BigIntStats } from 'node:fs';
+import * as path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ConfigMap } from '../../src/fs/configmap.js';
+import type { NewFsResult } from '../../src/fs/registry.js';
+import type { Dir, Entry, Features, Fs, HashType, Obj, PutOptions, SrcInfo, Timestamp } from '../../src/fs/types.js';
+import { fsError } from '../../src/fs/errors.js';
+import { HashingStream } from '../../src/fs/hash.js';
+import { currentStats } from '../../src/accounting/stats.js';
+import { logError, logNotice } from '../../src/lib/log.js';
+import { LocalObject, setTimes } from './object.js';
+import { mapError } from './errors.js';
+
+export const LINK_SUFFIX = '.rclonelink';
+
+export interface LocalOptions {
+  copyLinks: boolean;
+  links: boolean;
+  skipLinks: boolean;
+}
+
+export async function newFs(name: string, root: string, config: ConfigMap): Promise<NewFsResult> {
+  const options: LocalOptions = {
+    copyLinks: config.bool('copy_links'),
+    links: config.bool('links'),
+    skipLinks: config.bool('skip_links'),
+  };
+  const abs = path.resolve(root);
+  // A root that names a file gives an Fs at its parent plus the file's name (rclone's ErrorIsFile).
+  const st = await fsp.stat(abs).catch(() => undefined);
+  if (st?.isFile()) return { fs: new LocalFs(name, path.dirname(abs), options), file: path.basename(abs) };
+  return { fs: new LocalFs(name, abs, options) };
+}
+
+const FEATURES: Features = { canHaveEmptyDirectories: true, bucketBased: false, slowModTime: false, isLocal: true };
+const HASHES: ReadonlySet<HashType> = new Set<HashType>(['md5', 'sha1']);
+
+export class LocalFs implements Fs {
+  /** Node's utimes keeps microseconds (libuv truncates), so that is what this Fs can store. */
+  readonly precision = 1000n;
+  readonly hashes = HASHES;
+  readonly features = FEATURES;
+
+  constructor(
+    readonly name: string,
+    readonly root: string,
+    readonly options: LocalOptions,
+  ) {}
+
+  toString(): string {
+    return this.root;
+  }
+
+  abs(remote: string): string {
+    return remote === '' ? this.root : path.join(this.root, remote);
+  }
+
+  async list(dir: string): Promise<Entry[]> {
+    const dirPath = this.abs(dir);
+    let names: string[];
+    try {
+      names = await fsp.readdir(dirPath);
+    } catch (err) {
+      throw mapError(err, `list ${dirPath}`, 'dirNotFound');
+    }
+    const entries = await Promise.all(names.map((n) => this.entry(dir === '' ? n : `${dir}/${n}`)));
+    return entries.filter((e): e is Entry => e !== undefined);
+  }
+
+  /** Stats one directory entry; problems are logged and counted, and the entry skipped. */
+  private async entry(remote: string): Promise<Entry | undefined> {
+    const p = this.abs(remote);
+    try {
+      let st = await fsp.lstat(p, { bigint: true });
+      if (st.isSymbolicLink()) {
+        if (this.options.links) {
+          const target = await fsp.readlink(p);
+          return new LocalObject(this, remote + LINK_SUFFIX, Buffer.byteLength(target), st.mtimeNs, target);
+        }
+        if (!this.options.copyLinks) {
+          if (!this.options.skipLinks) logNotice(remote, "Can't follow symlink without -L/--copy-links");
+          return undefined;
+        }
+        st = await fsp.stat(p, { bigint: true });
+      }
+      if (st.isDirectory()) return dirEntry(remote, st);
+      if (st.isFile()) return new LocalObject(this, remote, Number(st.size), st.mtimeNs);
+      logNotice(remote, "Can't transfer non file/directory");
+      return undefined;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT' && !(await exists(p))) return undefined; // vanished while listing
+      const mapped = mapError(err, `failed to read info of ${p}`);
+      logError(remote, String((mapped as Error).message));
+      currentStats().countError(mapped);
+      return undefined;
+    }
+  }
+
+  async newObject(remote: string): Promise<Obj> {
+    const e = await this.entry(remote.endsWith(LINK_SUFFIX) && this.options.links ? remote.slice(0, -LINK_SUFFIX.length) : remote);
+    if (e === undefined) throw fsError('objectNotFound', `${remote}: object not found`, { retry: 'noRetry' });
+    if (e.kind === 'dir') throw fsError('isDir', `${remote}: is a directory, not a file`, { retry: 'noRetry' });
+    return e;
+  }
+
+  async put(data: Readable, src: SrcInfo, options: PutOptions = {}): Promise<Obj> {
+    const target = this.abs(src.remote);
+    if (this.options.links && src.remote.endsWith(LINK_SUFFIX)) return this.putLink(data, src, target.slice(0, -LINK_SUFFIX.length));
+    const dir = path.dirname(target);
+    await fsp.mkdir(dir, { recursive: true }).catch((err) => {
+      throw mapError(err, `make directory ${dir}`, 'dirNotFound');
+    });
+    // Written under a temporary name and renamed into place, so a failed or interrupted
+    // transfer never leaves a half-written file under the real name.
+    const tmp = path.join(dir, `.nclone-${randomBytes(6).toString('hex')}.partial`);
+    const hasher = new HashingStream(options.hashes ?? []);
+    try {
+      await pipeline(data, hasher, createWriteStream(tmp, { flags: 'wx' }), { signal: options.signal });
+      if (src.size >= 0 && hasher.bytes !== src.size) {
+        throw fsError('other', `${src.remote}: corrupted on transfer: expected ${src.size} bytes, got ${hasher.bytes}`, { retry: 'retryable' });
+      }
+      await setTimes(tmp, src.modTime, false);
+      await fsp.rename(tmp, target);
+    } catch (err) {
+      await fsp.rm(tmp, { force: true });
+      throw mapError(err, `write ${target}`, 'dirNotFound');
+    }
+    const st = await fsp.stat(target, { bigint: true });
+    const obj = new LocalObject(this, src.remote, Number(st.size), st.mtimeNs);
+    obj.rememberHashes(hasher.digests());
+    return obj;
+  }
+
+  putStream(data: Readable, src: SrcInfo, options?: PutOptions): Promise<Obj> {
+    return this.put(data, { ...src, size: -1 }, options);
+  }
+
+  private async putLink(data: Readable, src: SrcInfo, target: string): Promise<Obj> {
+    const chunks: Buffer[] = [];
+    for await (const c of data) chunks.push(c as Buffer);
+    const linkTo = Buffer.concat(chunks).toString('utf8');
+    const dir = path.dirname(target);
+    await fsp.mkdir(dir, { recursive: true });
+    const tmp = path.join(dir, `.nclone-${randomBytes(6).toString('hex')}.partial`);
+    try {
+      await fsp.symlink(linkTo, tmp);
+      await setTimes(tmp, src.modTime, true);
+      await fsp.rename(tmp, target);
+    } catch (err) {
+      await fsp.rm(tmp, { force: true });
+      throw mapError(err, `make symlink ${target}`, 'dirNotFound');
+    }
+    const st = await fsp.lstat(target, { bigint: true });
+    return new LocalObject(this, src.remote, Buffer.byteLength(linkTo), st.mtimeNs, linkTo);
+  }
+
+  async mkdir(dir: string): Promise<void> {
+    const p = this.abs(dir);
+    try {
+      await fsp.mkdir(p, { recursive: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST' || (err as NodeJS.ErrnoException).code === 'ENOTDIR') {
+        throw fsError('isFile', `mkdir ${p}: a file is in the way`, { retry: 'noRetry' });
+      }
+      throw mapError(err, `mkdir ${p}`, 'dirNotFound');
+    }
+  }
+
+  async rmdir(dir: string): Promise<void> {
+    const p = this.abs(dir);
+    try {
+      await fsp.rmdir(p);
+    } catch (err) {
+      throw mapError(err, `rmdir ${p}`, 'dirNotFound');
+    }
+  }
+
+  async move(src: Obj, remote: string): Promise<Obj> {
+    if (!(src instanceof LocalObject) || src.linkTarget !== undefined) throw fsError('cantMove', 'can only move local files');
+    const target = this.abs(remote);
+    try {
+      await fsp.mkdir(path.dirname(target), { recursive: true });
+      await fsp.rename(src.fs.abs(src.remote), target);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EXDEV') throw fsError('cantMove', 'different file systems', { cause: err });
+      throw mapError(err, `move ${src.remote} to ${target}`);
+    }
+    return this.newObject(remote);
+  }
+
+  async purge(dir: string): Promise<void> {
+    const p = this.abs(dir);
+    const st = await fsp.lstat(p).catch((err) => {
+      throw mapError(err, `purge ${p}`, 'dirNotFound');
+    });
+    if (!st.isDirectory()) throw fsError('isFile', `purge ${p}: not a directory`, { retry: 'noRetry' });
+    await fsp.rm(p, { recursive: true });
+  }
+}
+
+function dirEntry(remote: string, st: BigIntStats): Dir {
+  return { kind: 'dir', remote, modTime: st.mtimeNs as Timestamp, items: -1 };
+}
+
+async function exists(p: string): Promise<boolean> {
+  return fsp.lstat(p).then(
+    () => true,
+    () => false,
+  );
+}

@@ -1,0 +1,94 @@
+import { promises as fsp, createReadStream } from 'node:fs';
+import { Readable } from 'node:stream';
+import type { HashType, Obj, OpenOptions, PutOptions, SrcInfo, Timestamp } from '../../src/fs/types.js';
+import { hashStream } from '../../src/fs/hash.js';
+import { mapError } from './errors.js';
+import type { LocalFs } from './fs.js';
+
+/**
+ * Sets a file's times. libuv truncates the seconds it is given to whole microseconds, so
+ * aim at the middle of the wanted microsecond: the stored time is then exactly t cut to µs.
+ */
+export async function setTimes(p: string, t: Timestamp, link: boolean): Promise<void> {
+  const us = t / 1000n;
+  const secs = Number(us / 1_000_000n) + (Number(us % 1_000_000n) + 0.5) / 1e6;
+  await (link ? fsp.lutimes(p, secs, secs) : fsp.utimes(p, secs, secs));
+}
+
+export class LocalObject implements Obj {
+  readonly kind = 'object';
+  private hashes: Partial<Record<HashType, string>> = {};
+
+  constructor(
+    readonly fs: LocalFs,
+    readonly remote: string,
+    private _size: number,
+    private mtime: Timestamp,
+    /** Set when this object stands for a symlink (--links): its content is the target. */
+    readonly linkTarget?: string,
+  ) {}
+
+  get size(): number {
+    return this._size;
+  }
+
+  private get path(): string {
+    return this.fs.abs(this.linkTarget === undefined ? this.remote : this.remote.slice(0, -'.rclonelink'.length));
+  }
+
+  async modTime(): Promise<Timestamp> {
+    return this.mtime;
+  }
+
+  rememberHashes(h: Partial<Record<HashType, string>>): void {
+    Object.assign(this.hashes, h);
+  }
+
+  async hash(type: HashType): Promise<string> {
+    const known = this.hashes[type];
+    if (known !== undefined) return known;
+    const sum = await hashStream(await this.open(), type);
+    this.hashes[type] = sum;
+    return sum;
+  }
+
+  async open(options: OpenOptions = {}): Promise<Readable> {
+    if (this.linkTarget !== undefined) {
+      const buf = Buffer.from(this.linkTarget, 'utf8');
+      return Readable.from([buf.subarray(options.start ?? 0, options.end === undefined ? undefined : options.end + 1)]);
+    }
+    let handle: fsp.FileHandle;
+    try {
+      handle = await fsp.open(this.path, 'r');
+    } catch (err) {
+      throw mapError(err, `open ${this.path}`);
+    }
+    return createReadStream('', { fd: handle, start: options.start, end: options.end, signal: options.signal, highWaterMark: 256 * 1024 });
+  }
+
+  async update(data: Readable, src: SrcInfo, options?: PutOptions): Promise<void> {
+    const fresh = await this.fs.put(data, { ...src, remote: this.remote }, options);
+    this._size = fresh.size;
+    this.mtime = await fresh.modTime();
+    this.hashes = {};
+    for (const t of options?.hashes ?? []) this.hashes[t] = await fresh.hash(t);
+  }
+
+  async remove(): Promise<void> {
+    try {
+      await fsp.unlink(this.path);
+    } catch (err) {
+      throw mapError(err, `remove ${this.path}`);
+    }
+  }
+
+  async setModTime(t: Timestamp): Promise<void> {
+    try {
+      await setTimes(this.path, t, this.linkTarget !== undefined);
+    } catch (err) {
+      throw mapError(err, `set modification time of ${this.path}`);
+    }
+    const st = await fsp.lstat(this.path, { bigint: true });
+    this.mtime = st.mtimeNs;
+  }
+}

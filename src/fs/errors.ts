@@ -1,0 +1,101 @@
+/**
+ * Typed errors every backend maps its native errors onto. One place (exitCodeFor) turns
+ * them into rclone's documented exit codes.
+ */
+export type ErrorKind =
+  | 'usage' // bad command line
+  | 'config' // config file unreadable, malformed, unknown remote
+  | 'dirNotFound'
+  | 'objectNotFound'
+  | 'isFile'
+  | 'isDir'
+  | 'dirNotEmpty'
+  | 'cantCopy' // backend asks for a streamed copy instead
+  | 'cantMove'
+  | 'notSupported'
+  | 'permission'
+  | 'maxTransferReached'
+  | 'maxDeleteReached'
+  | 'noTransfer' // --error-on-no-transfer
+  | 'other';
+
+/** How the retry layers treat an error. */
+export type RetryClass = 'retryable' | 'noRetry' | 'fatal';
+
+export class FsError extends Error {
+  readonly kind: ErrorKind;
+  readonly retry: RetryClass | undefined;
+  constructor(kind: ErrorKind, message: string, options: { cause?: unknown; retry?: RetryClass } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'FsError';
+    this.kind = kind;
+    this.retry = options.retry;
+  }
+}
+
+export function fsError(kind: ErrorKind, message: string, options?: { cause?: unknown; retry?: RetryClass }): FsError {
+  return new FsError(kind, message, options);
+}
+
+export function errorKind(err: unknown): ErrorKind | undefined {
+  return err instanceof FsError ? err.kind : undefined;
+}
+
+export function isKind(err: unknown, kind: ErrorKind): boolean {
+  return err instanceof FsError && err.kind === kind;
+}
+
+/** rclone's exit codes (lib/exitcode). */
+export const ExitCode = {
+  success: 0,
+  usageError: 1,
+  uncategorized: 2,
+  dirNotFound: 3,
+  fileNotFound: 4,
+  retryError: 5,
+  noRetryError: 6,
+  fatalError: 7,
+  transferExceeded: 8,
+  noFilesTransferred: 9,
+} as const;
+
+export function exitCodeFor(err: unknown): number {
+  if (err instanceof FsError) {
+    switch (err.kind) {
+      case 'usage':
+        return ExitCode.usageError;
+      case 'dirNotFound':
+        return ExitCode.dirNotFound;
+      case 'objectNotFound':
+        return ExitCode.fileNotFound;
+      case 'maxTransferReached':
+        return ExitCode.transferExceeded;
+      case 'noTransfer':
+        return ExitCode.noFilesTransferred;
+      default:
+        break;
+    }
+    if (err.retry === 'fatal') return ExitCode.fatalError;
+    if (err.retry === 'retryable') return ExitCode.retryError;
+    if (err.retry === 'noRetry') return ExitCode.noRetryError;
+  }
+  return ExitCode.uncategorized;
+}
+
+const RETRYABLE_CODES = new Set(['ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ECONNREFUSED', 'EAI_AGAIN', 'EBUSY', 'EMFILE', 'ENFILE']);
+
+/** Whether the retry layers should try again. Backends mark their own errors; Node's network errors are retryable. */
+export function isRetryable(err: unknown): boolean {
+  if (err instanceof FsError) return err.retry === 'retryable';
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && RETRYABLE_CODES.has(code);
+}
+
+export function isFatal(err: unknown): boolean {
+  return err instanceof FsError && err.retry === 'fatal';
+}
+
+export function errorMessage(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  return String(err);
+}

@@ -1,0 +1,97 @@
+import * as path from 'node:path';
+import type { Registry, NewFsResult, BackendDef } from './registry.js';
+import { ConfigMap, type ConfigLayer } from './configmap.js';
+import { fsError } from './errors.js';
+import { envName } from './options.js';
+import { parsePath } from './path.js';
+import type { ConfigDocument } from '../config/document.js';
+import { envRemoteNames, remoteFromEnv, type Env } from '../config/config.js';
+
+/** Everything needed to turn a command-line path into an Fs. */
+export interface FsResolver {
+  registry: Registry;
+  config: ConfigDocument;
+  configFile: string;
+  env: Env;
+  /** Values of --<backend>-<option> flags, by backend name then option name. */
+  backendFlags: Readonly<Record<string, Readonly<Record<string, string>>>>;
+}
+
+/** Every remote name known from the config file and from NCLONE_CONFIG_<NAME>_TYPE variables. */
+export function remoteNames(r: Pick<FsResolver, 'config' | 'env'>): string[] {
+  return [...new Set([...r.config.sections(), ...envRemoteNames(r.env)])].sort();
+}
+
+export async function newFs(input: string, r: FsResolver): Promise<NewFsResult> {
+  const parsed = parsePath(input);
+  if (parsed.kind === 'local') {
+    return open(r, r.registry.get('local')!, 'local', path.resolve(parsed.path), []);
+  }
+  if (parsed.kind === 'onTheFly') {
+    const def = r.registry.get(parsed.backend);
+    if (!def) throw fsError('usage', `unknown backend "${parsed.backend}" in "${input}": known backends are ${names(r)}`);
+    checkParams(def, parsed.params, input);
+    return open(r, def, `:${parsed.backend}`, parsed.path, [{ source: 'the connection string', values: parsed.params }]);
+  }
+  const section = r.config.get(parsed.name);
+  const fromEnv = remoteFromEnv(parsed.name, r.env);
+  if (section === undefined && Object.keys(fromEnv).length === 0) {
+    const known = remoteNames(r);
+    throw fsError(
+      'config',
+      `remote "${parsed.name}" not found in config file ${r.configFile}: check the name or create it with "nclone config"` +
+        (known.length ? ` (remotes: ${known.join(', ')})` : ''),
+    );
+  }
+  const type = fromEnv.type ?? section?.type;
+  if (!type) throw fsError('config', `remote "${parsed.name}" has no type: set "type = ..." in its section of ${r.configFile}`);
+  const def = r.registry.get(type);
+  if (!def) throw fsError('config', `remote "${parsed.name}" has unknown type "${type}": known types are ${names(r)}`);
+  checkParams(def, parsed.params, input);
+  const layers: ConfigLayer[] = [
+    { source: 'the connection string', values: parsed.params },
+    { source: `NCLONE_CONFIG_${parsed.name.toUpperCase()}_* variables`, values: fromEnv },
+  ];
+  return open(r, def, parsed.name, parsed.path, layers, section ? { source: `config file ${r.configFile}`, values: section } : undefined);
+}
+
+async function open(
+  r: FsResolver,
+  def: BackendDef,
+  name: string,
+  root: string,
+  top: ConfigLayer[],
+  file?: ConfigLayer,
+): Promise<NewFsResult> {
+  const backendEnv: Record<string, string> = {};
+  for (const opt of def.options) {
+    const v = r.env[envName(def.name, opt.name)];
+    if (v !== undefined) backendEnv[opt.name] = v;
+  }
+  // Priority: connection string > flags > NCLONE_CONFIG_<REMOTE>_* > NCLONE_<BACKEND>_* > config file > defaults.
+  const layers: ConfigLayer[] = [
+    top[0] ?? { source: '', values: {} },
+    { source: 'command-line flags', values: r.backendFlags[def.name] ?? {} },
+    ...top.slice(1),
+    { source: `NCLONE_${def.name.toUpperCase()}_* variables`, values: backendEnv },
+  ];
+  if (file) layers.push(file);
+  const mod = await def.load();
+  return mod.newFs(name, root, new ConfigMap(def.options, layers));
+}
+
+function checkParams(def: BackendDef, params: Record<string, string>, input: string): void {
+  for (const key of Object.keys(params)) {
+    if (key !== 'type' && !def.options.some((o) => o.name === key)) {
+      const known = def.options.map((o) => o.name).join(', ');
+      throw fsError('usage', `unknown option "${key}" for backend ${def.name} in "${input}": valid options are ${known || '(none)'}`);
+    }
+  }
+}
+
+function names(r: FsResolver): string {
+  return r.registry
+    .all()
+    .map((d) => d.name)
+    .join(', ');
+}

@@ -1,0 +1,45 @@
+import type { Fs } from './types.js';
+import type { OptionDef } from './options.js';
+import type { ConfigMap } from './configmap.js';
+
+/** What a backend module exports: its description and a constructor. */
+export interface BackendModule {
+  newFs(name: string, root: string, options: ConfigMap): Promise<NewFsResult>;
+}
+
+/**
+ * When root names a file rather than a directory, the backend returns an Fs rooted at
+ * the file's parent and the file's name in `file` (rclone's ErrorIsFile), so commands
+ * can act on that one file.
+ */
+export interface NewFsResult {
+  fs: Fs;
+  file?: string;
+}
+
+/**
+ * A backend's static description. `load` imports the implementation lazily so that
+ * heavy SDKs load only when a path of that type is used.
+ */
+export interface BackendDef {
+  name: string;
+  description: string;
+  options: OptionDef[];
+  load(): Promise<BackendModule>;
+}
+
+export class Registry {
+  private readonly byName = new Map<string, BackendDef>();
+
+  constructor(defs: BackendDef[]) {
+    for (const d of defs) this.byName.set(d.name, d);
+  }
+
+  get(name: string): BackendDef | undefined {
+    return this.byName.get(name);
+  }
+
+  all(): BackendDef[] {
+    return [...this.byName.values()];
+  }
+}

@@ -1,0 +1,119 @@
+import type { Readable } from 'node:stream';
+
+/** Nanoseconds since the Unix epoch. bigint so that nanosecond mtimes survive exactly. */
+export type Timestamp = bigint;
+
+export type HashType = 'md5' | 'sha1';
+export const ALL_HASHES: readonly HashType[] = ['md5', 'sha1'];
+
+/** What a writer needs to know about the thing being written. */
+export interface SrcInfo {
+  /** Path relative to the destination Fs root, '/' separated, no leading slash. */
+  remote: string;
+  /** Size in bytes, or -1 when unknown (streams). */
+  size: number;
+  modTime: Timestamp;
+  /** Hashes already known for the data, so a backend can store or verify them. */
+  hashes?: Partial<Record<HashType, string>>;
+}
+
+export interface OpenOptions {
+  /** First byte to read (inclusive). */
+  start?: number;
+  /** Last byte to read (inclusive), like an HTTP Range. */
+  end?: number;
+  signal?: AbortSignal;
+}
+
+export interface PutOptions {
+  signal?: AbortSignal;
+  /** Hashes the caller will ask the new object for; a backend that must compute them does so while writing. */
+  hashes?: HashType[];
+}
+
+export interface Obj {
+  readonly kind: 'object';
+  readonly fs: Fs;
+  /** Path relative to the Fs root. */
+  readonly remote: string;
+  /** Size in bytes, -1 when unknown. */
+  readonly size: number;
+  modTime(): Promise<Timestamp>;
+  /** The hash in lower-case hex, or '' when this object cannot tell. */
+  hash(type: HashType): Promise<string>;
+  open(options?: OpenOptions): Promise<Readable>;
+  update(data: Readable, src: SrcInfo, options?: PutOptions): Promise<void>;
+  remove(): Promise<void>;
+  /** Throws FsError 'notSupported' when the backend cannot set times. */
+  setModTime(t: Timestamp): Promise<void>;
+}
+
+export interface Dir {
+  readonly kind: 'dir';
+  readonly remote: string;
+  /** Modification time when the backend knows one (buckets: creation time). */
+  readonly modTime?: Timestamp;
+  /** Number of entries, -1 when unknown. */
+  readonly items: number;
+}
+
+export type Entry = Obj | Dir;
+
+export interface Features {
+  /** Can a directory exist with nothing in it? False for bucket stores with virtual dirs. */
+  canHaveEmptyDirectories: boolean;
+  /** The first path segment is a bucket. */
+  bucketBased: boolean;
+  /** Reading an object's modTime costs a request (S3 HEAD); the engine avoids it when it can. */
+  slowModTime: boolean;
+  /** Local disk: paths are OS paths. */
+  isLocal: boolean;
+}
+
+/** Receives listR results page by page, so the whole tree is never held at once. */
+export type ListRCallback = (entries: Entry[]) => Promise<void>;
+
+export interface Fs {
+  /** The remote's name as the user wrote it ('local' for local paths). */
+  readonly name: string;
+  /** Root inside the backend, no trailing slash. */
+  readonly root: string;
+  /** Smallest mtime difference the backend can store, in nanoseconds. */
+  readonly precision: bigint;
+  readonly hashes: ReadonlySet<HashType>;
+  readonly features: Features;
+  /** Human form, e.g. "s3:bucket/dir" or "/home/me". */
+  toString(): string;
+
+  /** Entries directly inside dir ('' is the root). Throws 'dirNotFound'. */
+  list(dir: string): Promise<Entry[]>;
+  /** Throws 'objectNotFound' (or 'isDir' when remote is a directory). */
+  newObject(remote: string): Promise<Obj>;
+  /** Writes a new object of known size; replaces one that exists. */
+  put(data: Readable, src: SrcInfo, options?: PutOptions): Promise<Obj>;
+  mkdir(dir: string): Promise<void>;
+  /** Removes an empty directory. Throws 'dirNotFound' or 'dirNotEmpty'. */
+  rmdir(dir: string): Promise<void>;
+
+  // Optional capabilities: operations/ checks for them and falls back when absent.
+  /** Server-side copy of src (an object of the same backend) to remote. Throws 'cantCopy' to ask for a streamed copy. */
+  copy?(src: Obj, remote: string): Promise<Obj>;
+  /** Server-side move. Throws 'cantMove' to ask for copy + delete. */
+  move?(src: Obj, remote: string): Promise<Obj>;
+  /** Deletes dir and everything below it. */
+  purge?(dir: string): Promise<void>;
+  /** Recursive listing of everything below dir, delivered in pages. */
+  listR?(dir: string, callback: ListRCallback): Promise<void>;
+  /** Writes an object whose size is not known in advance. */
+  putStream?(data: Readable, src: SrcInfo, options?: PutOptions): Promise<Obj>;
+  /** Releases connections and file handles. */
+  close?(): Promise<void>;
+}
+
+export function isObj(e: Entry): e is Obj {
+  return e.kind === 'object';
+}
+
+export function isDir(e: Entry): e is Dir {
+  return e.kind === 'dir';
+}

@@ -1,0 +1,52 @@
+import { appendFileSync } from 'node:fs';
+
+/** rclone's log levels, most severe first. */
+export const LEVELS = ['ERROR', 'NOTICE', 'INFO', 'DEBUG'] as const;
+export type Level = (typeof LEVELS)[number];
+
+interface LogConfig {
+  level: Level;
+  file?: string;
+  /** Redraws the progress display around a log line, when one is shown. */
+  around?: (write: () => void) => void;
+}
+
+const config: LogConfig = { level: 'NOTICE' };
+
+export function configureLog(c: Partial<LogConfig>): void {
+  Object.assign(config, c);
+}
+
+export function logLevel(): Level {
+  return config.level;
+}
+
+export function enabled(level: Level): boolean {
+  return LEVELS.indexOf(level) <= LEVELS.indexOf(config.level);
+}
+
+function pad(n: number): string {
+  return String(n).padStart(2, '0');
+}
+
+function stamp(d = new Date()): string {
+  return `${d.getFullYear()}/${pad(d.getMonth() + 1)}/${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+}
+
+/** Writes "2006/01/02 15:04:05 LEVEL : subject: message" like rclone. */
+export function log(level: Level, subject: string | undefined, message: string): void {
+  if (!enabled(level)) return;
+  const line = `${stamp()} ${level.padEnd(6)}: ${subject ? subject + ': ' : ''}${message}\n`;
+  if (config.file) {
+    appendFileSync(config.file, line);
+    return;
+  }
+  const write = () => process.stderr.write(line);
+  if (config.around) config.around(write);
+  else write();
+}
+
+export const logError = (subject: string | undefined, message: string) => log('ERROR', subject, message);
+export const logNotice = (subject: string | undefined, message: string) => log('NOTICE', subject, message);
+export const logInfo = (subject: string | undefined, message: string) => log('INFO', subject, message);
+export const logDebug = (subject: string | undefined, message: string) => log('DEBUG', subject, message);
