@@ -1,0 +1,144 @@
+import type { Dir, Entry, Fs } from '../fs/types.js';
+import { isKind } from '../fs/errors.js';
+import type { Filter } from '../filter/filter.js';
+import { BoundedPool } from '../lib/pool.js';
+import { DirLister } from './lister.js';
+
+/**
+ * What the march reports. Each returns whether to descend into a directory entry
+ * (ignored for objects).
+ */
+export interface MarchCallbacks {
+  srcOnly(entry: Entry): Promise<boolean>;
+  dstOnly(entry: Entry): Promise<boolean>;
+  match(src: Entry, dst: Entry): Promise<boolean>;
+  /** A listing failed; the march goes on with the rest. */
+  listError(err: unknown, side: 'src' | 'dst', dir: string): void;
+}
+
+export interface MarchOptions {
+  fsrc: Fs;
+  fdst: Fs;
+  /** Directory to start in, '' for the roots. */
+  dir?: string;
+  checkers: number;
+  filter: Filter;
+  /** Apply the filter to the destination listing too (false with --delete-excluded). */
+  filterDst: boolean;
+  fastList: boolean;
+  /** Descend at most this many levels (-1 for no limit). */
+  maxDepth: number;
+  signal?: AbortSignal;
+}
+
+interface Job {
+  dir: string;
+  src: boolean;
+  dst: boolean;
+  depth: number;
+}
+
+/**
+ * Walks source and destination together, one directory at a time, and merge-joins the
+ * two sorted listings. Memory is bounded by the largest directory, not by the tree:
+ * only pending directory names are kept between steps. A missing destination root
+ * counts as empty; a missing source root is an error.
+ */
+export async function march(opts: MarchOptions, cb: MarchCallbacks): Promise<void> {
+  const srcLister = new DirLister(opts.fsrc, opts.fastList);
+  const dstLister = new DirLister(opts.fdst, opts.fastList);
+  const stack: Job[] = [{ dir: opts.dir ?? '', src: true, dst: true, depth: 1 }];
+  let firstErr: unknown;
+  const pool = new BoundedPool(opts.checkers, (err) => (firstErr ??= err), 0);
+  let active = 0;
+  let wake: (() => void) | undefined;
+
+  const listSide = async (lister: DirLister, side: 'src' | 'dst', job: Job): Promise<Entry[]> => {
+    try {
+      const entries = await lister.list(job.dir);
+      const filtered = side === 'dst' && !opts.filterDst ? entries : await applyFilter(opts.filter, entries);
+      return filtered.sort(compareEntries);
+    } catch (err) {
+      if (side === 'dst' && isKind(err, 'dirNotFound')) return [];
+      if (side === 'src' && job.dir === (opts.dir ?? '') && isKind(err, 'dirNotFound')) throw err;
+      cb.listError(err, side, job.dir);
+      // A failed destination listing must not look like "nothing there" to a caller
+      // that deletes, so the error is reported above and the side treated as empty.
+      return [];
+    }
+  };
+
+  const process = async (job: Job): Promise<void> => {
+    const [src, dst] = await Promise.all([
+      job.src ? listSide(srcLister, 'src', job) : Promise.resolve([]),
+      job.dst ? listSide(dstLister, 'dst', job) : Promise.resolve([]),
+    ]);
+    const descend = (dir: string, s: boolean, d: boolean) => {
+      if (opts.maxDepth >= 0 && job.depth >= opts.maxDepth) return;
+      stack.push({ dir, src: s, dst: d, depth: job.depth + 1 });
+      wake?.();
+    };
+    let i = 0;
+    let j = 0;
+    while (i < src.length || j < dst.length) {
+      if (opts.signal?.aborted) return;
+      const c = i < src.length && j < dst.length ? compareEntries(src[i]!, dst[j]!) : i < src.length ? -1 : 1;
+      if (c < 0) {
+        const e = src[i++]!;
+        if ((await cb.srcOnly(e)) && e.kind === 'dir') descend(e.remote, true, false);
+      } else if (c > 0) {
+        const e = dst[j++]!;
+        if ((await cb.dstOnly(e)) && e.kind === 'dir') descend(e.remote, false, true);
+      } else {
+        const s = src[i++]!;
+        const d = dst[j++]!;
+        if ((await cb.match(s, d)) && s.kind === 'dir') descend(s.remote, true, true);
+      }
+    }
+  };
+
+  // Depth-first with up to `checkers` directories in flight.
+  while (!opts.signal?.aborted) {
+    const job = stack.pop();
+    if (job) {
+      active++;
+      await pool.submit(async () => {
+        try {
+          await process(job);
+        } finally {
+          active--;
+          wake?.();
+        }
+      });
+      continue;
+    }
+    if (active === 0) break;
+    await new Promise<void>((resolve) => (wake = resolve));
+    wake = undefined;
+  }
+  await pool.drain();
+  if (firstErr !== undefined) throw firstErr;
+}
+
+export async function applyFilter(filter: Filter, entries: Entry[]): Promise<Entry[]> {
+  if (!filter.active) return entries;
+  const out: Entry[] = [];
+  for (const e of entries) {
+    if (e.kind === 'dir' ? filter.includeDirectory(e.remote) : filter.includeObject(e.remote, e.size, filter.usesModTime ? await e.modTime() : undefined)) out.push(e);
+  }
+  return out;
+}
+
+/** Sorted by name; a file and a directory of the same name are different entries. */
+export function compareEntries(a: Entry | Dir, b: Entry | Dir): number {
+  const an = leaf(a.remote);
+  const bn = leaf(b.remote);
+  if (an < bn) return -1;
+  if (an > bn) return 1;
+  if (a.kind === b.kind) return 0;
+  return a.kind === 'object' ? -1 : 1;
+}
+
+function leaf(remote: string): string {
+  return remote.slice(remote.lastIndexOf('/') + 1);
+}

@@ -1,0 +1,98 @@
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { Fs, Obj, SrcInfo } from '../fs/types.js';
+import { fsError, isKind } from '../fs/errors.js';
+import { HashingStream } from '../fs/hash.js';
+import { AccountingStream } from '../accounting/stream.js';
+import { withRetries } from '../lib/pacer.js';
+import { logDebug, logInfo } from '../lib/log.js';
+import { skipDestructive, type OperationContext } from './context.js';
+import { commonHash } from './needTransfer.js';
+import { moveToBackup } from './backup.js';
+
+/** Both Fs are the same configured remote, so the backend can copy or move between them itself. */
+export function sameRemote(a: Fs, b: Fs): boolean {
+  return a.constructor === b.constructor && a.name === b.name;
+}
+
+/**
+ * Copies src to remote on fdst, replacing dst if given: server-side when the backend can,
+ * else streamed with accounting, --bwlimit, size and hash verification and low-level retries.
+ * Returns the new object, or undefined under --dry-run.
+ */
+export async function copyObject(ctx: OperationContext, fdst: Fs, dst: Obj | undefined, remote: string, src: Obj): Promise<Obj | undefined> {
+  if (skipDestructive(ctx, remote, `copy (size ${src.size})`)) return undefined;
+  if (dst && ctx.backupFs) {
+    await moveToBackup(ctx, dst);
+    dst = undefined;
+  }
+  const modTime = await src.modTime();
+  if (fdst.copy && sameRemote(src.fs, fdst)) {
+    try {
+      const obj = await withRetries(() => fdst.copy!(src, remote), { attempts: ctx.opt.lowLevelRetries, signal: ctx.signal, what: remote });
+      ctx.stats.serverSideCopies++;
+      ctx.stats.serverSideCopyBytes += Math.max(0, src.size);
+      ctx.stats.transfers++;
+      logInfo(remote, dst ? 'Copied (server-side copy, replaced existing)' : 'Copied (server-side copy)');
+      return obj;
+    } catch (err) {
+      if (!isKind(err, 'cantCopy')) throw err;
+      logDebug(remote, "Can't copy server-side, streaming instead");
+    }
+  }
+  const transfer = ctx.stats.startTransfer(remote, src.size);
+  let ok = false;
+  try {
+    const obj = await withRetries(() => streamCopy(ctx, fdst, dst, { remote, size: src.size, modTime }, src, transfer), {
+      attempts: ctx.opt.lowLevelRetries,
+      signal: ctx.signal,
+      what: remote,
+    });
+    ok = true;
+    logInfo(remote, dst ? 'Copied (replaced existing)' : 'Copied (new)');
+    return obj;
+  } finally {
+    ctx.stats.endTransfer(transfer, ok);
+  }
+}
+
+async function streamCopy(
+  ctx: OperationContext,
+  fdst: Fs,
+  dst: Obj | undefined,
+  info: SrcInfo,
+  src: Obj,
+  transfer: ReturnType<OperationContext['stats']['startTransfer']>,
+): Promise<Obj> {
+  const hashType = ctx.opt.ignoreChecksum ? undefined : commonHash(src.fs, fdst);
+  const input = await src.open({ signal: ctx.signal });
+  const hasher = new HashingStream(hashType ? [hashType] : []);
+  const accounted = new AccountingStream({ stats: ctx.stats, transfer, bwlimit: ctx.bwlimit, maxTransfer: ctx.opt.maxTransfer });
+  // pipeline() ties the three together: a source error reaches the writer (which removes
+  // its partial output) and a writer failure closes the source.
+  pipeline(input, hasher, accounted).catch(() => undefined);
+  const data: Readable = accounted;
+  const putOptions = { signal: ctx.signal, hashes: hashType ? [hashType] : [] };
+  let obj: Obj;
+  if (dst) {
+    await dst.update(data, info, putOptions);
+    obj = dst;
+  } else if (info.size < 0 && fdst.putStream) {
+    obj = await fdst.putStream(data, info, putOptions);
+  } else {
+    obj = await fdst.put(data, info, putOptions);
+  }
+  if (info.size >= 0 && obj.size >= 0 && obj.size !== info.size) {
+    await obj.remove().catch(() => undefined);
+    throw fsError('other', `${info.remote}: corrupted on transfer: sizes differ ${info.size} vs ${obj.size}`, { retry: 'retryable' });
+  }
+  if (hashType) {
+    const srcSum = hasher.digests()[hashType] ?? '';
+    const dstSum = await obj.hash(hashType);
+    if (srcSum !== '' && dstSum !== '' && srcSum !== dstSum) {
+      await obj.remove().catch(() => undefined);
+      throw fsError('other', `${info.remote}: corrupted on transfer: ${hashType} hashes differ src ${srcSum} vs dst ${dstSum}`, { retry: 'retryable' });
+    }
+  }
+  return obj;
+}

@@ -1,0 +1,258 @@
+import type { Dir, Fs, Obj } from '../fs/types.js';
+import { errorMessage, fsError, isKind } from '../fs/errors.js';
+import { march } from '../march/march.js';
+import { BoundedPool } from '../lib/pool.js';
+import { logDebug, logError, logInfo } from '../lib/log.js';
+import type { OperationContext } from '../operations/context.js';
+import { copyObject } from '../operations/copy.js';
+import { deleteObject } from '../operations/delete.js';
+import { needTransfer } from '../operations/needTransfer.js';
+import { skipDestructive } from '../operations/context.js';
+
+export interface SyncRequest {
+  fsrc: Fs;
+  fdst: Fs;
+  /** 'copy' never deletes; 'sync' makes the destination identical to the source. */
+  mode: 'copy' | 'sync';
+  /** Set when the source path named a single file: only that file is considered. */
+  srcFile?: string;
+}
+
+/**
+ * copy and sync: march -> checkers -> transfers -> deletes. Deletes run only when every
+ * listing and transfer succeeded ("not deleting files as there were IO errors").
+ */
+export async function runSync(ctx: OperationContext, req: SyncRequest): Promise<void> {
+  const engine = new SyncEngine(ctx, req);
+  await engine.run();
+}
+
+class SyncEngine {
+  private readonly checks: BoundedPool;
+  private readonly transfers: BoundedPool;
+  private readonly deletes: BoundedPool;
+  /** Destination-only objects waiting for --delete-after. */
+  private readonly toDelete: Obj[] = [];
+  /** Destination-only directories, removed after the deletes if they are empty. */
+  private readonly dstOnlyDirs: string[] = [];
+  /** Source directories, created on the destination with --create-empty-src-dirs. */
+  private readonly srcDirs: Dir[] = [];
+  private readonly deleting: boolean;
+  private readonly ctx: OperationContext;
+  /** Stops the whole run, on --max-transfer or when the caller's signal fires. */
+  private readonly stop = new AbortController();
+  private stopError: unknown;
+
+  constructor(
+    ctx: OperationContext,
+    private readonly req: SyncRequest,
+  ) {
+    if (ctx.signal) {
+      if (ctx.signal.aborted) this.stop.abort(ctx.signal.reason);
+      else ctx.signal.addEventListener('abort', () => this.stop.abort(ctx.signal!.reason), { once: true });
+    }
+    this.ctx = ctx = { ...ctx, signal: this.stop.signal };
+    const onError = (err: unknown) => this.countError(undefined, err);
+    this.checks = new BoundedPool(ctx.opt.checkers, onError, ctx.opt.checkers * 2);
+    this.transfers = new BoundedPool(ctx.opt.transfers, onError, ctx.opt.transfers * 2);
+    this.deletes = new BoundedPool(ctx.opt.checkers, onError, ctx.opt.checkers);
+    this.deleting = req.mode === 'sync' && !req.srcFile;
+  }
+
+  private countError(subject: string | undefined, err: unknown): void {
+    logError(subject, errorMessage(err));
+    this.ctx.stats.countError(err);
+  }
+
+  async run(): Promise<void> {
+    const { ctx, req } = this;
+    if (!ctx.opt.dryRun) await req.fdst.mkdir('');
+    if (req.srcFile) return this.runFile(req.srcFile);
+    if (this.deleting && ctx.opt.deleteMode === 'before') {
+      await this.marchOnce('deletes');
+      if (ctx.stats.errors > 0) {
+        logError(undefined, 'not deleting files as there were IO errors');
+        return;
+      }
+      await this.deleteCollected();
+    }
+    await this.marchOnce(this.deleting && ctx.opt.deleteMode === 'before' ? 'copies' : 'all');
+    await this.transfers.drain();
+    await this.deletes.drain();
+    if (this.stopError !== undefined) throw this.stopError;
+    if (ctx.opt.createEmptySrcDirs) await this.makeSrcDirs();
+    if (!this.deleting) return;
+    if (ctx.stats.errors > 0) {
+      logError(undefined, 'not deleting files or directories as there were IO errors');
+      return;
+    }
+    if (ctx.opt.deleteMode === 'after') await this.deleteCollected();
+    await this.removeDstOnlyDirs();
+  }
+
+  private async runFile(leaf: string): Promise<void> {
+    const { req } = this;
+    const src = await req.fsrc.newObject(leaf);
+    const dst = await req.fdst.newObject(leaf).catch((err) => {
+      if (isKind(err, 'objectNotFound')) return undefined;
+      throw err;
+    });
+    if (dst) await this.check(src, dst);
+    else await this.transfer(src, undefined);
+    await this.checks.drain();
+    await this.transfers.drain();
+    if (this.stopError !== undefined) throw this.stopError;
+  }
+
+  private async marchOnce(phase: 'all' | 'copies' | 'deletes'): Promise<void> {
+    const { ctx, req } = this;
+    const copies = phase !== 'deletes';
+    const deletes = phase !== 'copies' && this.deleting;
+    await march(
+      {
+        fsrc: req.fsrc,
+        fdst: req.fdst,
+        checkers: ctx.opt.checkers,
+        filter: ctx.filter,
+        filterDst: !ctx.opt.deleteExcluded,
+        fastList: ctx.opt.fastList,
+        maxDepth: ctx.opt.maxDepth,
+        signal: ctx.signal,
+      },
+      {
+        srcOnly: async (e) => {
+          if (e.kind === 'dir') {
+            if (copies && ctx.opt.createEmptySrcDirs) this.srcDirs.push(e);
+            return copies;
+          }
+          if (copies) await this.transfer(e, undefined);
+          return false;
+        },
+        dstOnly: async (e) => {
+          if (!deletes) return false;
+          if (e.kind === 'dir') {
+            if (req.fdst.features.canHaveEmptyDirectories) this.dstOnlyDirs.push(e.remote);
+            return true;
+          }
+          await this.dstOnly(e);
+          return false;
+        },
+        match: async (s, d) => {
+          if (s.kind === 'dir' || d.kind === 'dir') {
+            if (s.kind === 'dir' && d.kind === 'dir') return true;
+            // A file on one side and a directory of the same name on the other.
+            this.countError(s.remote, fsError('isDir', `${s.remote}: can't sync a file over a directory or a directory over a file`, { retry: 'noRetry' }));
+            return false;
+          }
+          if (copies) await this.check(s, d);
+          return false;
+        },
+        listError: (err, side, dir) => this.countError(`${side === 'src' ? req.fsrc : req.fdst}${dir ? '/' + dir : ''}`, err),
+      },
+    );
+    await this.checks.drain();
+  }
+
+  private async check(src: Obj, dst: Obj): Promise<void> {
+    this.ctx.stats.totalChecks++;
+    await this.checks.submit(async () => {
+      try {
+        if (await needTransfer(this.ctx, src, dst)) {
+          await this.transfer(src, dst);
+        } else {
+          logDebug(src.remote, 'Unchanged skipping');
+        }
+      } catch (err) {
+        this.countError(src.remote, err);
+      } finally {
+        this.ctx.stats.checks++;
+      }
+    });
+  }
+
+  private async transfer(src: Obj, dst: Obj | undefined): Promise<void> {
+    const { ctx, req } = this;
+    ctx.stats.totalTransfers++;
+    ctx.stats.totalBytes += Math.max(0, src.size);
+    await this.transfers.submit(async () => {
+      try {
+        await copyObject(ctx, req.fdst, dst, src.remote, src);
+        if (ctx.opt.dryRun) ctx.stats.transfers++;
+      } catch (err) {
+        if (isKind(err, 'maxTransferReached')) {
+          if (this.stopError === undefined) this.countError(src.remote, err);
+          this.stopError ??= err;
+          this.stop.abort(err);
+        } else if (!this.stop.signal.aborted) this.countError(src.remote, err);
+      }
+    });
+  }
+
+  private async dstOnly(obj: Obj): Promise<void> {
+    if (this.ctx.opt.deleteMode !== 'during') {
+      this.toDelete.push(obj);
+      return;
+    }
+    if (this.ctx.stats.errors > 0) return;
+    if (this.ctx.opt.maxDelete >= 0 && this.ctx.stats.deletes >= this.ctx.opt.maxDelete) {
+      this.countError(obj.remote, maxDeleteError(this.ctx.opt.maxDelete));
+      return;
+    }
+    await this.deletes.submit(() => this.deleteOne(obj));
+  }
+
+  private async deleteOne(obj: Obj): Promise<void> {
+    try {
+      await deleteObject(this.ctx, obj);
+    } catch (err) {
+      this.countError(obj.remote, err);
+    }
+  }
+
+  /** --delete-after and --delete-before: all or nothing against --max-delete. */
+  private async deleteCollected(): Promise<void> {
+    const { maxDelete } = this.ctx.opt;
+    if (maxDelete >= 0 && this.toDelete.length > maxDelete) {
+      throw maxDeleteError(maxDelete, this.toDelete.length);
+    }
+    for (const obj of this.toDelete.splice(0)) await this.deletes.submit(() => this.deleteOne(obj));
+    await this.deletes.drain();
+  }
+
+  private async removeDstOnlyDirs(): Promise<void> {
+    // Deepest first, so parents are empty by the time they are reached.
+    const dirs = this.dstOnlyDirs.splice(0).sort((a, b) => b.split('/').length - a.split('/').length || (a < b ? 1 : -1));
+    for (const dir of dirs) {
+      if (skipDestructive(this.ctx, dir, 'remove directory')) continue;
+      try {
+        await this.req.fdst.rmdir(dir);
+        this.ctx.stats.deletedDirs++;
+        logInfo(dir, 'Removing directory');
+      } catch (err) {
+        // Excluded files can legitimately keep a directory non-empty.
+        if (!isKind(err, 'dirNotEmpty') && !isKind(err, 'dirNotFound')) this.countError(dir, err);
+      }
+    }
+  }
+
+  private async makeSrcDirs(): Promise<void> {
+    for (const dir of this.srcDirs.splice(0)) {
+      if (skipDestructive(this.ctx, dir.remote, 'make directory')) continue;
+      try {
+        await this.req.fdst.mkdir(dir.remote);
+      } catch (err) {
+        this.countError(dir.remote, err);
+      }
+    }
+  }
+}
+
+function maxDeleteError(limit: number, wanted?: number): Error {
+  return fsError(
+    'maxDeleteReached',
+    wanted === undefined
+      ? `--max-delete threshold (${limit}) reached: not deleting any more files`
+      : `--max-delete threshold (${limit}) reached: ${wanted} files to delete, so none were deleted`,
+    { retry: 'fatal' },
+  );
+}
