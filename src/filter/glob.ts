@@ -37,11 +37,13 @@ const PERL_CLASSES: Record<string, string> = {
   s: ' \t\n\f\r',
 };
 
-/** A literal character in minimatch syntax. */
+/**
+ * A literal character in minimatch syntax. Glob specials become one-character
+ * classes rather than backslash escapes: minimatch's fast paths for patterns
+ * like `*.ext` compare the raw text after the star and would keep a backslash.
+ */
 function literal(c: string): string {
-  if (c === GLOBSTAR) return '\\' + c;
-  if (c === '/' || /^[A-Za-z0-9]$/.test(c) || c.codePointAt(0)! > 0x7f) return c;
-  return '\\' + c;
+  return c === '*' || c === '?' || c === '[' || c === ']' || c === '\\' || c === GLOBSTAR ? `[${classLiteral(c)}]` : c;
 }
 
 /** Escapes a character for use inside a minimatch class. */
@@ -88,7 +90,10 @@ function parseClass(chars: string[], start: number): [string, number] {
       return [`[${negated ? '^' : ''}${body}]`, i + 1];
     }
     members++;
-    if (c === '/') continue;
+    if (c === '/' || (c === '\\' && chars[i + 1] === '/')) {
+      if (c === '\\') i++;
+      continue;
+    }
     slashOnly = false;
     if (c === '\\') {
       const n = chars[++i];
@@ -96,7 +101,7 @@ function parseClass(chars: string[], start: number): [string, number] {
       const perl = PERL_CLASSES[n];
       if (perl !== undefined) body += [...perl].map((p) => (p === '-' ? p : classLiteral(p))).join('');
       else if (/^[A-Za-z0-9]$/.test(n)) throw new GlobError(`unsupported escape '\\${n}' in a character class`);
-      else if (n !== '/') body += classLiteral(n);
+      else body += classLiteral(n);
     } else if (c === '[' && chars[i + 1] === ':') {
       // POSIX class like [:alpha:]
       const end = chars.indexOf(']', i);
@@ -194,11 +199,51 @@ export function rcloneToMinimatch(body: string): string[] {
 }
 
 /** A compiled rclone glob. */
-export interface GlobMatcher {
-  (path: string): boolean;
-}
+export type GlobMatcher = (path: string) => boolean;
 
 const NEVER: GlobMatcher = () => false;
+
+/**
+ * Finishes one alternative for minimatch: runs of '*' collapse to one (they all
+ * stay inside a segment), the globstar placeholder becomes '**', and
+ * alternatives that could only match paths with empty segments (leading '/',
+ * '//') are dropped (null).
+ */
+function finish(alt: string): string | null {
+  if (alt.startsWith('/')) return null;
+  let out = '';
+  let inClass = false;
+  for (let i = 0; i < alt.length; i++) {
+    const c = alt[i]!;
+    if (c === '\\') {
+      out += c + (alt[i + 1] ?? '');
+      i++;
+    } else if (inClass) {
+      if (c === '[') {
+        // POSIX class name, e.g. [:alpha:]
+        const end = alt.indexOf(':]', i);
+        out += alt.slice(i, end + 2);
+        i = end + 1;
+      } else {
+        out += c;
+        if (c === ']') inClass = false;
+      }
+    } else if (c === '[') {
+      out += c;
+      inClass = true;
+      if (alt[i + 1] === '^') out += alt[++i];
+    } else if (c === '*') {
+      if (!out.endsWith('*')) out += c; // literal stars are written as [\\*]
+    } else if (c === GLOBSTAR) {
+      out += '**';
+    } else if (c === '/' && out.endsWith('/')) {
+      return null;
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
 
 /**
  * Compiles an rclone glob into a matcher. With forDirs the matcher takes a
@@ -208,9 +253,7 @@ const NEVER: GlobMatcher = () => false;
 export function compileGlob(glob: string, options: { ignoreCase?: boolean; forDirs?: boolean } = {}): GlobMatcher {
   const anchored = glob.startsWith('/');
   const body = anchored ? glob.slice(1) : glob;
-  const patterns = rcloneToMinimatch(body);
-  // A file path never ends in '/', and never is empty.
-  if (!options.forDirs && (glob.endsWith('/') || body === '')) return NEVER;
+  const forDirs = options.forDirs === true;
   const mmOptions: MinimatchOptions = {
     dot: true,
     noext: true,
@@ -221,12 +264,17 @@ export function compileGlob(glob: string, options: { ignoreCase?: boolean; forDi
     platform: 'linux',
     optimizationLevel: 0,
   };
-  const matchers = patterns.map((p) => {
-    let pattern = anchored ? p : `**/${p}`;
-    if (options.forDirs) pattern += DIR_MARK;
-    return new Minimatch(pattern, mmOptions);
-  });
-  if (options.forDirs) {
+  const matchers: Minimatch[] = [];
+  for (const alt of rcloneToMinimatch(body)) {
+    // A file path is never empty and never ends in '/'.
+    if (!forDirs && (alt === '' || alt.endsWith('/'))) continue;
+    let pattern = finish(anchored ? alt : `${GLOBSTAR}/${alt}`);
+    if (pattern === null) continue;
+    if (forDirs) pattern += DIR_MARK;
+    matchers.push(new Minimatch(pattern, mmOptions));
+  }
+  if (matchers.length === 0) return NEVER;
+  if (forDirs) {
     return (dir: string) => {
       const subject = `${dir}/${DIR_MARK}`;
       return matchers.some((m) => m.match(subject));

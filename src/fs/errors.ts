@@ -63,6 +63,7 @@ export function exitCodeFor(err: unknown): number {
   if (err instanceof FsError) {
     switch (err.kind) {
       case 'usage':
+      case 'config':
         return ExitCode.usageError;
       case 'dirNotFound':
         return ExitCode.dirNotFound;

@@ -7,8 +7,8 @@ export type Level = (typeof LEVELS)[number];
 interface LogConfig {
   level: Level;
   file?: string;
-  /** Redraws the progress display around a log line, when one is shown. */
-  around?: (write: () => void) => void;
+  /** Takes log lines instead of stderr while a progress display is drawn there. */
+  sink?: (line: string) => void;
 }
 
 const config: LogConfig = { level: 'NOTICE' };
@@ -41,9 +41,8 @@ export function log(level: Level, subject: string | undefined, message: string):
     appendFileSync(config.file, line);
     return;
   }
-  const write = () => process.stderr.write(line);
-  if (config.around) config.around(write);
-  else write();
+  if (config.sink) config.sink(line);
+  else process.stderr.write(line);
 }
 
 export const logError = (subject: string | undefined, message: string) => log('ERROR', subject, message);

@@ -89,7 +89,8 @@ export function parseDuration(text: string): number {
 export function parseAgeCutoff(text: string, now = Date.now()): number {
   const s = text.trim();
   if (/^\d{4}-\d{2}-\d{2}/.test(s)) {
-    const t = Date.parse(s.includes('T') || s.length === 10 ? s : s.replace(' ', 'T'));
+    // Without a zone these are local times, as in rclone. (A date-only ISO string would parse as UTC.)
+    const t = Date.parse(s.length === 10 ? `${s}T00:00:00` : s.includes('T') ? s : s.replace(' ', 'T'));
     if (Number.isNaN(t)) throw new ValueError(`invalid date "${text}": use YYYY-MM-DD, "YYYY-MM-DD HH:MM:SS" or a duration like 7d`);
     return t;
   }

@@ -29,6 +29,8 @@ export interface OperationOptions {
   createEmptySrcDirs: boolean;
   errorOnNoTransfer: boolean;
   maxDepth: number;
+  /** --backup-dir as given on the command line. */
+  backupDir?: string;
   suffix: string;
 }
 

@@ -1,0 +1,29 @@
+import type { NewFsResult } from '../fs/registry.js';
+import type { OperationContext } from '../operations/context.js';
+import type { FsResolver } from '../fs/newfs.js';
+
+/** What a command's run function gets from the shared runner. */
+export interface CommandEnv {
+  ctx: OperationContext;
+  resolver: FsResolver;
+  /** Resolves a command-line path to an Fs (and a file name when it names a file). */
+  fs(path: string): Promise<NewFsResult>;
+  /** Writes one line of results to stdout, waiting when the reader is slow. */
+  out(line: string): Promise<void>;
+  /** The command's own flags. */
+  flags: Record<string, unknown>;
+}
+
+/** A command declared as data; src/commands/ has one per file. */
+export interface CommandDef {
+  name: string;
+  /** Argument names as shown in help, e.g. ['source:path', 'dest:path']; a trailing '?' marks an optional one. */
+  args: string[];
+  summary: string;
+  /** Longer help, shown by `nclone help CMD` and `CMD --help`. */
+  description: string;
+  flags?: { spec: string; help: string }[];
+  /** Shows progress and the final stats summary, and is re-run by --retries. */
+  transfers?: boolean;
+  run(env: CommandEnv, args: string[]): Promise<void>;
+}

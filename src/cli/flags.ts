@@ -1,0 +1,73 @@
+/**
+ * Global flags as data, with rclone's names, meanings and defaults. Each is also read
+ * from NCLONE_<NAME> (dashes as underscores), as rclone reads RCLONE_<NAME>.
+ */
+export type FlagType = 'bool' | 'count' | 'string' | 'strings' | 'int' | 'size' | 'duration';
+
+export interface FlagDef {
+  name: string;
+  short?: string;
+  type: FlagType;
+  help: string;
+  /** Shown in help as the value placeholder. */
+  arg?: string;
+  default?: string | number | boolean;
+  group: 'general' | 'logging' | 'copy' | 'sync' | 'filter' | 'listing';
+}
+
+export const GLOBAL_FLAGS: FlagDef[] = [
+  { name: 'config', type: 'string', arg: 'FILE', help: 'Config file (default $NCLONE_CONFIG or ~/.config/nclone/nclone.conf)', group: 'general' },
+  { name: 'verbose', short: 'v', type: 'count', help: 'Print lots more stuff (repeat for more)', group: 'logging' },
+  { name: 'quiet', short: 'q', type: 'bool', help: 'Print as little stuff as possible', group: 'logging' },
+  { name: 'log-level', type: 'string', arg: 'LEVEL', help: 'Log level DEBUG|INFO|NOTICE|ERROR (default NOTICE)', group: 'logging' },
+  { name: 'log-file', type: 'string', arg: 'FILE', help: 'Log everything to this file', group: 'logging' },
+  { name: 'progress', short: 'P', type: 'bool', help: 'Show progress during transfer (only when stdout is a terminal)', group: 'logging' },
+  { name: 'stats', type: 'duration', arg: 'DURATION', default: '1m', help: 'Interval between printing stats at INFO level (0 to disable)', group: 'logging' },
+  { name: 'dry-run', short: 'n', type: 'bool', help: 'Do a trial run with no permanent changes', group: 'general' },
+  { name: 'transfers', type: 'int', arg: 'N', default: 4, help: 'Number of file transfers to run in parallel', group: 'copy' },
+  { name: 'checkers', type: 'int', arg: 'N', default: 8, help: 'Number of checkers to run in parallel', group: 'copy' },
+  { name: 'checksum', short: 'c', type: 'bool', help: 'Check for changes with size & checksum (if available, or fallback to size only)', group: 'copy' },
+  { name: 'size-only', type: 'bool', help: 'Skip based on size only, not modification time or checksum', group: 'copy' },
+  { name: 'ignore-size', type: 'bool', help: 'Ignore size when skipping, use modification time or checksum', group: 'copy' },
+  { name: 'ignore-times', short: 'I', type: 'bool', help: "Don't skip items that match size and time - transfer all unconditionally", group: 'copy' },
+  { name: 'ignore-checksum', type: 'bool', help: 'Skip post copy check of checksums', group: 'copy' },
+  { name: 'update', short: 'u', type: 'bool', help: 'Skip files that are newer on the destination', group: 'copy' },
+  { name: 'ignore-existing', type: 'bool', help: 'Skip all files that exist on destination', group: 'copy' },
+  { name: 'modify-window', type: 'duration', arg: 'DURATION', default: '1ns', help: 'Max time diff to be considered the same', group: 'copy' },
+  { name: 'max-transfer', type: 'size', arg: 'SIZE', default: 'off', help: 'Maximum size of data to transfer (default off)', group: 'copy' },
+  { name: 'bwlimit', type: 'string', arg: 'RATE', default: 'off', help: 'Bandwidth limit for all transfers together in bytes/s, e.g. 10M (default off)', group: 'copy' },
+  { name: 'retries', type: 'int', arg: 'N', default: 3, help: 'Retry operations this many times if they fail', group: 'copy' },
+  { name: 'low-level-retries', type: 'int', arg: 'N', default: 10, help: 'Number of low level retries to do', group: 'copy' },
+  { name: 'error-on-no-transfer', type: 'bool', help: 'Sets exit code 9 if no files are transferred', group: 'copy' },
+  { name: 'fast-list', type: 'bool', help: 'Use recursive list if available; uses more memory but fewer transactions', group: 'listing' },
+  { name: 'create-empty-src-dirs', type: 'bool', help: 'Create empty source dirs on destination after copy', group: 'copy' },
+  { name: 'max-depth', type: 'int', arg: 'N', default: -1, help: 'If set limits the recursion depth to this', group: 'listing' },
+  { name: 'max-delete', type: 'int', arg: 'N', default: -1, help: "When synchronizing, limit the number of deletes (default off)", group: 'sync' },
+  { name: 'delete-before', type: 'bool', help: 'When synchronizing, delete files on destination before transferring', group: 'sync' },
+  { name: 'delete-during', type: 'bool', help: 'When synchronizing, delete files during transfer', group: 'sync' },
+  { name: 'delete-after', type: 'bool', help: 'When synchronizing, delete files on destination after transferring (default)', group: 'sync' },
+  { name: 'delete-excluded', type: 'bool', help: 'Delete files on dest excluded from sync', group: 'sync' },
+  { name: 'backup-dir', type: 'string', arg: 'DIR', help: 'Make backups into hierarchy based in DIR', group: 'sync' },
+  { name: 'suffix', type: 'string', arg: 'SUFFIX', help: 'Suffix to add to changed files', group: 'sync' },
+  { name: 'include', type: 'strings', arg: 'PATTERN', help: 'Include files matching pattern', group: 'filter' },
+  { name: 'exclude', type: 'strings', arg: 'PATTERN', help: 'Exclude files matching pattern', group: 'filter' },
+  { name: 'filter', short: 'f', type: 'strings', arg: 'RULE', help: 'Add a file filtering rule ("+ pattern" or "- pattern")', group: 'filter' },
+  { name: 'include-from', type: 'strings', arg: 'FILE', help: 'Read file include patterns from file', group: 'filter' },
+  { name: 'exclude-from', type: 'strings', arg: 'FILE', help: 'Read file exclude patterns from file', group: 'filter' },
+  { name: 'filter-from', type: 'strings', arg: 'FILE', help: 'Read file filtering patterns from a file', group: 'filter' },
+  { name: 'files-from', type: 'strings', arg: 'FILE', help: 'Read list of source-file names from file', group: 'filter' },
+  { name: 'ignore-case', type: 'bool', help: 'Ignore case in filters (case insensitive)', group: 'filter' },
+  { name: 'min-size', type: 'size', arg: 'SIZE', default: 'off', help: 'Only transfer files bigger than this in KiB or suffix B|K|M|G|T|P', group: 'filter' },
+  { name: 'max-size', type: 'size', arg: 'SIZE', default: 'off', help: 'Only transfer files smaller than this in KiB or suffix B|K|M|G|T|P', group: 'filter' },
+  { name: 'min-age', type: 'string', arg: 'DURATION', help: 'Only transfer files older than this in s or suffix ms|s|m|h|d|w|M|y', group: 'filter' },
+  { name: 'max-age', type: 'string', arg: 'DURATION', help: 'Only transfer files younger than this in s or suffix ms|s|m|h|d|w|M|y', group: 'filter' },
+];
+
+/** "dry-run" -> "dryRun", the key commander stores a flag under. */
+export function flagKey(name: string): string {
+  return name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+}
+
+export function flagEnvName(name: string): string {
+  return `NCLONE_${name.toUpperCase().replace(/-/g, '_')}`;
+}

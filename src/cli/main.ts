@@ -1,0 +1,109 @@
+import { Command, CommanderError, Option } from 'commander';
+import { ExitCode, fsError } from '../fs/errors.js';
+import { flagName } from '../fs/options.js';
+import { defaultRegistry } from '../../backends/index.js';
+import { COMMANDS } from '../commands/index.js';
+import { packageVersion } from '../commands/version.js';
+import type { CommandDef } from './command.js';
+import { GLOBAL_FLAGS, type FlagDef } from './flags.js';
+import { reportFatal, runCommand } from './runner.js';
+
+function addGlobalFlag(program: Command, f: FlagDef): void {
+  const spec = `${f.short ? `-${f.short}, ` : ''}--${f.name}${f.type === 'bool' || f.type === 'count' ? '' : ` <${f.arg ?? 'value'}>`}`;
+  const help = f.default !== undefined && f.default !== '' ? `${f.help} (default ${f.default})` : f.help;
+  const opt = new Option(spec, help);
+  if (f.type === 'count') opt.argParser((_v: string, prev: number | undefined) => (prev ?? 0) + 1);
+  if (f.type === 'strings') opt.argParser((v: string, prev: string[] | undefined) => [...(prev ?? []), v]);
+  program.addOption(opt);
+}
+
+/** --<backend>-<option> for every backend option, plus the global aliases some declare (--links/-l). */
+function addBackendFlags(program: Command): Map<string, { backend: string; option: string }> {
+  const keys = new Map<string, { backend: string; option: string }>();
+  for (const def of defaultRegistry().all()) {
+    for (const o of def.options) {
+      const long = flagName(def.name, o.name);
+      const specs = [long];
+      if (o.flag) specs.push(`${o.flag.short ? `-${o.flag.short}, ` : ''}--${o.flag.name}`);
+      for (const spec of specs) {
+        const opt = new Option(o.type === 'bool' ? spec : `${spec} <value>`, o.help);
+        if (o.type === 'bool') opt.argParser(() => 'true');
+        program.addOption(opt);
+        keys.set(opt.attributeName(), { backend: def.name, option: o.name });
+      }
+    }
+  }
+  return keys;
+}
+
+function backendFlagValues(values: Record<string, unknown>, keys: Map<string, { backend: string; option: string }>): Record<string, Record<string, string>> {
+  const out: Record<string, Record<string, string>> = {};
+  for (const [key, { backend, option }] of keys) {
+    const v = values[key];
+    if (v === undefined) continue;
+    (out[backend] ??= {})[option] = v === true ? 'true' : String(v);
+  }
+  return out;
+}
+
+function addCommand(program: Command, def: CommandDef, keys: Map<string, { backend: string; option: string }>, signal: AbortSignal, done: (code: number) => void): void {
+  const cmd = program.command(def.name).summary(def.summary).description(`${def.summary}\n\n${def.description}`);
+  for (const a of def.args) cmd.argument(a.endsWith('?') ? `[${a.slice(0, -1)}]` : `<${a}>`);
+  for (const f of def.flags ?? []) cmd.option(f.spec, f.help);
+  cmd.action(async (...params: unknown[]) => {
+    const self = params[params.length - 1] as Command;
+    const args = params.slice(0, def.args.length).filter((a): a is string => typeof a === 'string');
+    const values = self.optsWithGlobals();
+    done(await runCommand(def, args, values, backendFlagValues(values, keys), signal));
+  });
+}
+
+export function buildProgram(signal: AbortSignal, done: (code: number) => void): Command {
+  const program = new Command('nclone')
+    .description('Sync files and directories to and from local disk and S3-compatible storage, with rclone semantics.')
+    .exitOverride()
+    .configureOutput({ outputError: () => undefined })
+    .configureHelp({ showGlobalOptions: true, sortOptions: false })
+    .helpCommand('help [command]', 'Show help for nclone or for a command')
+    .version(`nclone v${packageVersion()}`, '-V, --version', 'Show the version number')
+    .showSuggestionAfterError(true);
+  for (const f of GLOBAL_FLAGS) addGlobalFlag(program, f);
+  const keys = addBackendFlags(program);
+  for (const def of COMMANDS) addCommand(program, def, keys, signal, done);
+  return program;
+}
+
+/** Turns commander's parse errors into one clear line. */
+function usageLine(err: CommanderError): string {
+  const msg = err.message.replace(/^error: /, '').replace(/\.$/, '');
+  return `${msg}: see "nclone --help" or "nclone help COMMAND"`;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const controller = new AbortController();
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (controller.signal.aborted) process.exit(130);
+    process.stderr.write(`nclone: received ${sig}, stopping transfers (again to quit at once)\n`);
+    controller.abort(fsError('other', `interrupted by ${sig}`, { retry: 'fatal' }));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  let code: number = ExitCode.success;
+  const program = buildProgram(controller.signal, (c) => (code = c));
+  if (argv.length === 0) {
+    program.outputHelp();
+    return ExitCode.usageError;
+  }
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return ExitCode.success;
+      reportFatal(fsError('usage', usageLine(err)));
+      return ExitCode.usageError;
+    }
+    reportFatal(err);
+    return ExitCode.uncategorized;
+  }
+  return code;
+}

@@ -1,0 +1,151 @@
+import { fsError } from '../fs/errors.js';
+import { parseBool, parseBwLimit, parseDuration, parseSize, ValueError } from '../lib/units.js';
+import type { Env } from '../config/config.js';
+import { DEFAULT_OPTIONS, type OperationOptions } from '../operations/context.js';
+import type { FilterOptions } from '../filter/filter.js';
+import { GLOBAL_FLAGS, flagEnvName, flagKey, type FlagDef } from './flags.js';
+import { LEVELS, type Level } from '../lib/log.js';
+
+export type FlagValues = Record<string, unknown>;
+
+/**
+ * Merges command-line values with NCLONE_<FLAG> variables (the command line wins) and
+ * checks every value, so a bad one is one clear line naming the flag.
+ */
+export function mergeFlags(cli: FlagValues, env: Env): FlagValues {
+  const out: FlagValues = { ...cli };
+  for (const def of GLOBAL_FLAGS) {
+    const key = flagKey(def.name);
+    const fromEnv = env[flagEnvName(def.name)];
+    if (out[key] !== undefined || fromEnv === undefined) continue;
+    out[key] = envValue(def, fromEnv);
+  }
+  return out;
+}
+
+function envValue(def: FlagDef, text: string): unknown {
+  try {
+    if (def.type === 'bool') return parseBool(text);
+    if (def.type === 'count') return /^\d+$/.test(text) ? Number(text) : parseBool(text) ? 1 : 0;
+    if (def.type === 'strings') return text.split(',');
+    return text;
+  } catch (err) {
+    throw bad(`${flagEnvName(def.name)}`, text, err);
+  }
+}
+
+function bad(flag: string, value: string, err: unknown): Error {
+  const why = err instanceof ValueError ? err.message : String((err as Error).message ?? err);
+  return fsError('usage', `invalid value "${value}" for ${flag}: ${why}`);
+}
+
+function str(v: FlagValues, name: string): string | undefined {
+  const x = v[flagKey(name)];
+  return x === undefined ? undefined : String(x);
+}
+
+function bool(v: FlagValues, name: string): boolean {
+  return v[flagKey(name)] === true;
+}
+
+function int(v: FlagValues, name: string, dflt: number, min: number): number {
+  const s = str(v, name);
+  if (s === undefined) return dflt;
+  if (!/^-?\d+$/.test(s.trim()) || Number(s) < min) {
+    throw fsError('usage', `invalid value "${s}" for --${name}: must be a whole number${min > -1 ? ` of ${min} or more` : ''}`);
+  }
+  return Number(s);
+}
+
+function size(v: FlagValues, name: string): number {
+  const s = str(v, name);
+  if (s === undefined) return -1;
+  try {
+    return parseSize(s);
+  } catch (err) {
+    throw bad(`--${name}`, s, err);
+  }
+}
+
+export function durationMs(v: FlagValues, name: string, dflt: number): number {
+  const s = str(v, name);
+  if (s === undefined) return dflt;
+  try {
+    return parseDuration(s);
+  } catch (err) {
+    throw bad(`--${name}`, s, err);
+  }
+}
+
+export function bwlimit(v: FlagValues): number {
+  const s = str(v, 'bwlimit');
+  if (s === undefined) return -1;
+  try {
+    return parseBwLimit(s);
+  } catch (err) {
+    throw bad('--bwlimit', s, err);
+  }
+}
+
+export function logLevelFrom(v: FlagValues): Level {
+  const named = str(v, 'log-level');
+  if (named !== undefined) {
+    const l = named.toUpperCase() as Level;
+    if (!LEVELS.includes(l)) throw fsError('usage', `invalid value "${named}" for --log-level: use DEBUG, INFO, NOTICE or ERROR`);
+    return l;
+  }
+  const verbose = Number(v.verbose ?? 0);
+  if (verbose >= 2) return 'DEBUG';
+  if (verbose === 1) return 'INFO';
+  return bool(v, 'quiet') ? 'ERROR' : 'NOTICE';
+}
+
+export function operationOptions(v: FlagValues): OperationOptions {
+  const deleteModes = (['before', 'during', 'after'] as const).filter((m) => bool(v, `delete-${m}`));
+  if (deleteModes.length > 1) throw fsError('usage', `only one of --delete-before, --delete-during and --delete-after may be given`);
+  const window = durationMs(v, 'modify-window', 0);
+  return {
+    ...DEFAULT_OPTIONS,
+    dryRun: bool(v, 'dry-run'),
+    transfers: int(v, 'transfers', DEFAULT_OPTIONS.transfers, 1),
+    checkers: int(v, 'checkers', DEFAULT_OPTIONS.checkers, 1),
+    checksum: bool(v, 'checksum'),
+    sizeOnly: bool(v, 'size-only'),
+    ignoreSize: bool(v, 'ignore-size'),
+    ignoreTimes: bool(v, 'ignore-times'),
+    ignoreExisting: bool(v, 'ignore-existing'),
+    ignoreChecksum: bool(v, 'ignore-checksum'),
+    update: bool(v, 'update'),
+    modifyWindow: window > 0 ? BigInt(Math.round(window * 1e6)) : DEFAULT_OPTIONS.modifyWindow,
+    maxDelete: int(v, 'max-delete', -1, -1),
+    deleteMode: deleteModes[0] ?? 'after',
+    deleteExcluded: bool(v, 'delete-excluded'),
+    maxTransfer: size(v, 'max-transfer'),
+    retries: int(v, 'retries', DEFAULT_OPTIONS.retries, 1),
+    lowLevelRetries: int(v, 'low-level-retries', DEFAULT_OPTIONS.lowLevelRetries, 1),
+    fastList: bool(v, 'fast-list'),
+    createEmptySrcDirs: bool(v, 'create-empty-src-dirs'),
+    errorOnNoTransfer: bool(v, 'error-on-no-transfer'),
+    maxDepth: int(v, 'max-depth', -1, -1),
+    backupDir: str(v, 'backup-dir'),
+    suffix: str(v, 'suffix') ?? '',
+  };
+}
+
+export function filterOptions(v: FlagValues): FilterOptions {
+  const list = (name: string) => (v[flagKey(name)] as string[] | undefined) ?? undefined;
+  return {
+    include: list('include'),
+    exclude: list('exclude'),
+    filter: list('filter'),
+    includeFrom: list('include-from'),
+    excludeFrom: list('exclude-from'),
+    filterFrom: list('filter-from'),
+    filesFrom: list('files-from'),
+    minSize: size(v, 'min-size'),
+    maxSize: size(v, 'max-size'),
+    minAge: str(v, 'min-age'),
+    maxAge: str(v, 'max-age'),
+    ignoreCase: bool(v, 'ignore-case'),
+  };
+}

@@ -1,0 +1,111 @@
+import { once } from 'node:events';
+import * as path from 'node:path';
+import { Progress } from '../accounting/progress.js';
+import { resetCurrentStats, type Stats } from '../accounting/stats.js';
+import { TokenBucket } from '../accounting/stream.js';
+import { configPath, loadConfig } from '../config/config.js';
+import { ExitCode, exitCodeFor, errorMessage, FsError } from '../fs/errors.js';
+import { newFs, type FsResolver } from '../fs/newfs.js';
+import { Filter } from '../filter/filter.js';
+import { configureLog, logError, logInfo, logNotice, enabled } from '../lib/log.js';
+import type { OperationContext } from '../operations/context.js';
+import { defaultRegistry } from '../../backends/index.js';
+import type { CommandDef, CommandEnv } from './command.js';
+import { bwlimit, durationMs, filterOptions, logLevelFrom, mergeFlags, operationOptions, type FlagValues } from './options.js';
+
+/** Thrown when stdout's reader went away (nclone ls | head): the run ends quietly. */
+class OutputClosed extends Error {}
+
+/**
+ * The one runner every command goes through: it builds the context from the flags,
+ * owns stats, progress, --retries, the final summary and the exit code.
+ */
+export async function runCommand(def: CommandDef, args: string[], cliFlags: FlagValues, backendFlags: FsResolver['backendFlags'], signal: AbortSignal): Promise<number> {
+  let stats: Stats = resetCurrentStats();
+  let progress: Progress | undefined;
+  let statsTimer: NodeJS.Timeout | undefined;
+  let opt: OperationContext['opt'] | undefined;
+  let summary = false;
+  let ran = false;
+  try {
+    const flags = mergeFlags(cliFlags, process.env);
+    configureLog({ level: logLevelFrom(flags), file: flags.logFile ? path.resolve(String(flags.logFile)) : undefined });
+    opt = operationOptions(flags);
+    const filter = await Filter.create(filterOptions(flags));
+    const configFile = configPath(flags.config as string | undefined);
+    const resolver: FsResolver = { registry: defaultRegistry(), config: await loadConfig(configFile), configFile, env: process.env, backendFlags };
+    const rate = bwlimit(flags);
+    const ctx: OperationContext = { opt, filter, stats, bwlimit: rate > 0 ? new TokenBucket(rate) : undefined, signal };
+    const env: CommandEnv = { ctx, resolver, fs: (p) => newFs(p, resolver), out: writeLine, flags: cliFlags };
+
+    if (def.transfers && flags.progress === true && process.stdout.isTTY && process.stderr.isTTY) {
+      progress = new Progress(stats);
+      const p = progress;
+      configureLog({ sink: (line) => p.log(line) });
+      progress.start();
+    }
+    const every = durationMs(flags, 'stats', 60_000);
+    if (def.transfers && !progress && every > 0 && enabled('INFO')) {
+      statsTimer = setInterval(() => logInfo(undefined, '\n' + ctx.stats.summary()), every);
+      statsTimer.unref();
+    }
+
+    summary = def.transfers === true && (enabled('INFO') || flags.progress === true);
+    ran = true;
+    const attempts = def.transfers ? opt.retries : 1;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await def.run(env, args);
+      } catch (err) {
+        if (err instanceof OutputClosed) return ExitCode.success;
+        if (err !== stats.lastError) stats.countError(err);
+      }
+      if (stats.errors === 0 || attempt >= attempts || !stats.retryable || signal.aborted) break;
+      logError(undefined, `Attempt ${attempt}/${attempts} failed with ${stats.errors} errors and: ${errorMessage(stats.lastError)}`);
+      stats.resetErrors();
+    }
+  } catch (err) {
+    // Set-up failed before the command could run: bad flags, config, filters.
+    stats.countError(err);
+  } finally {
+    if (statsTimer) clearInterval(statsTimer);
+    progress?.stop();
+    configureLog({ sink: undefined });
+  }
+  if (summary) logNotice(undefined, '\n' + stats.summary());
+  return finish(def, stats, opt, ran);
+}
+
+function finish(def: CommandDef, stats: Stats, opt: OperationContext['opt'] | undefined, ran: boolean): number {
+  if (stats.errors > 0) {
+    const err = stats.lastError;
+    if (ran && def.transfers && !isUsage(err)) logError(undefined, `Failed to ${def.name} with ${stats.errors} error${stats.errors > 1 ? 's' : ''}: last error was: ${errorMessage(err)}`);
+    else reportFatal(err);
+    return exitCodeFor(err);
+  }
+  if (def.transfers && opt?.errorOnNoTransfer && stats.transfers === 0) {
+    logNotice(undefined, 'no files were transferred (--error-on-no-transfer)');
+    return ExitCode.noFilesTransferred;
+  }
+  return ExitCode.success;
+}
+
+function isUsage(err: unknown): boolean {
+  return err instanceof FsError && (err.kind === 'usage' || err.kind === 'config');
+}
+
+/** One clear line for the error; the stack only at -vv. */
+export function reportFatal(err: unknown): void {
+  process.stderr.write(`nclone: ${errorMessage(err)}\n`);
+  if (!isUsage(err) && enabled('DEBUG') && err instanceof Error && err.stack) process.stderr.write(err.stack + '\n');
+}
+
+async function writeLine(line: string): Promise<void> {
+  if (process.stdout.destroyed) throw new OutputClosed();
+  if (!process.stdout.write(line + '\n')) {
+    const closed = once(process.stdout, 'close').then(() => {
+      throw new OutputClosed();
+    });
+    await Promise.race([once(process.stdout, 'drain'), closed]);
+  }
+}

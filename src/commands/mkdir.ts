@@ -1,0 +1,16 @@
+import type { CommandDef } from '../cli/command.js';
+import { skipDestructive } from '../operations/context.js';
+import { fsError } from '../fs/errors.js';
+
+export const mkdir: CommandDef = {
+  name: 'mkdir',
+  args: ['remote:path'],
+  summary: 'Make the path if it does not already exist.',
+  description: 'Creates the directory (and its parents); on a bucket-based remote, creates the bucket. Succeeds if it exists already.',
+  run: async (env, [path]) => {
+    const { fs, file } = await env.fs(path!);
+    if (file !== undefined) throw fsError('isFile', `${path}: a file is in the way`);
+    if (skipDestructive(env.ctx, fs.toString(), 'make directory')) return;
+    await fs.mkdir('');
+  },
+};
