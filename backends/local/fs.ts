@@ -69,8 +69,11 @@ export class LocalFs implements Fs {
     return entries.filter((e): e is Entry => e !== undefined);
   }
 
-  /** Stats one directory entry; problems are logged and counted, and the entry skipped. */
-  private async entry(remote: string): Promise<Entry | undefined> {
+  /**
+   * Stats one directory entry. While listing, problems are logged and counted and the
+   * entry skipped; otherwise they are thrown.
+   */
+  private async entry(remote: string, listing = true): Promise<Entry | undefined> {
     const p = this.abs(remote);
     try {
       let st = await fsp.lstat(p, { bigint: true });
@@ -92,6 +95,7 @@ export class LocalFs implements Fs {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT' && !(await exists(p))) return undefined; // vanished while listing
       const mapped = mapError(err, `failed to read info of ${p}`);
+      if (!listing) throw mapped;
       logError(remote, String((mapped as Error).message));
       currentStats().countError(mapped);
       return undefined;
@@ -99,8 +103,12 @@ export class LocalFs implements Fs {
   }
 
   async newObject(remote: string): Promise<Obj> {
-    const e = await this.entry(remote.endsWith(LINK_SUFFIX) && this.options.links ? remote.slice(0, -LINK_SUFFIX.length) : remote);
-    if (e === undefined) throw fsError('objectNotFound', `${remote}: object not found`, { retry: 'noRetry' });
+    const asLink = this.options.links && remote.endsWith(LINK_SUFFIX);
+    const e = await this.entry(asLink ? remote.slice(0, -LINK_SUFFIX.length) : remote, false);
+    // With --links, "x.rclonelink" names the symlink x, never a regular file x.
+    if (e === undefined || (asLink && !(e instanceof LocalObject && e.linkTarget !== undefined))) {
+      throw fsError('objectNotFound', `${remote}: object not found`, { retry: 'noRetry' });
+    }
     if (e.kind === 'dir') throw fsError('isDir', `${remote}: is a directory, not a file`, { retry: 'noRetry' });
     return e;
   }

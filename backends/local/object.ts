@@ -6,13 +6,15 @@ import { mapError } from './errors.js';
 import type { LocalFs } from './fs.js';
 
 /**
- * Sets a file's times. libuv truncates the seconds it is given to whole microseconds, so
- * aim at the middle of the wanted microsecond: the stored time is then exactly t cut to µs.
+ * Sets a file's times. libuv cuts the seconds it is given to whole microseconds (towards
+ * zero), so aim at the middle of the wanted microsecond: the stored time is then exactly
+ * t floored to µs. Node treats a negative number as "now", but takes a numeric string.
  */
 export async function setTimes(p: string, t: Timestamp, link: boolean): Promise<void> {
-  const us = t / 1000n;
-  const secs = Number(us / 1_000_000n) + (Number(us % 1_000_000n) + 0.5) / 1e6;
-  await (link ? fsp.lutimes(p, secs, secs) : fsp.utimes(p, secs, secs));
+  const us = t >= 0n ? t / 1000n : -((-t + 999n) / 1000n);
+  const value = Number(us / 1_000_000n) + (Number(us % 1_000_000n) + (us < 0n ? -0.5 : 0.5)) / 1e6;
+  const arg = (value < 0 ? String(value) : value) as number;
+  await (link ? fsp.lutimes(p, arg, arg) : fsp.utimes(p, arg, arg));
 }
 
 export class LocalObject implements Obj {
