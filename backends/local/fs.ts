@@ -10,7 +10,7 @@ import { fsError } from '../../src/fs/errors.js';
 import { HashingStream } from '../../src/fs/hash.js';
 import { currentStats } from '../../src/accounting/stats.js';
 import { logError, logNotice } from '../../src/lib/log.js';
-import { LocalObject, setTimes } from './object.js';
+import { LocalObject, floorToMicros, setTimes } from './object.js';
 import { mapError } from './errors.js';
 
 export const LINK_SUFFIX = '.rclonelink';
@@ -117,9 +117,7 @@ export class LocalFs implements Fs {
     const target = this.abs(src.remote);
     if (this.options.links && src.remote.endsWith(LINK_SUFFIX)) return this.putLink(data, src, target.slice(0, -LINK_SUFFIX.length));
     const dir = path.dirname(target);
-    await fsp.mkdir(dir, { recursive: true }).catch((err) => {
-      throw mapError(err, `make directory ${dir}`, 'dirNotFound');
-    });
+    await this.ensureDir(dir);
     // Written under a temporary name and renamed into place, so a failed or interrupted
     // transfer never leaves a half-written file under the real name.
     const tmp = path.join(dir, `.nclone-${randomBytes(6).toString('hex')}.partial`);
@@ -135,10 +133,24 @@ export class LocalFs implements Fs {
       await fsp.rm(tmp, { force: true });
       throw mapError(err, `write ${target}`, 'dirNotFound');
     }
-    const st = await fsp.stat(target, { bigint: true });
-    const obj = new LocalObject(this, src.remote, Number(st.size), st.mtimeNs);
+    // setTimes stores the time floored to the microsecond; no need to stat it back.
+    const obj = new LocalObject(this, src.remote, hasher.bytes, floorToMicros(src.modTime));
     obj.rememberHashes(hasher.digests());
     return obj;
+  }
+
+  /** Directories this Fs has made or seen, so a put into them skips mkdir. */
+  private readonly knownDirs = new Set<string>();
+
+  private async ensureDir(dir: string): Promise<void> {
+    if (this.knownDirs.has(dir)) return;
+    try {
+      await fsp.mkdir(dir, { recursive: true });
+    } catch (err) {
+      throw mapError(err, `make directory ${dir}`, 'dirNotFound');
+    }
+    if (this.knownDirs.size > 10_000) this.knownDirs.clear();
+    this.knownDirs.add(dir);
   }
 
   putStream(data: Readable, src: SrcInfo, options?: PutOptions): Promise<Obj> {
@@ -150,7 +162,7 @@ export class LocalFs implements Fs {
     for await (const c of data) chunks.push(c as Buffer);
     const linkTo = Buffer.concat(chunks).toString('utf8');
     const dir = path.dirname(target);
-    await fsp.mkdir(dir, { recursive: true });
+    await this.ensureDir(dir);
     const tmp = path.join(dir, `.nclone-${randomBytes(6).toString('hex')}.partial`);
     try {
       await fsp.symlink(linkTo, tmp);
@@ -178,6 +190,7 @@ export class LocalFs implements Fs {
 
   async rmdir(dir: string): Promise<void> {
     const p = this.abs(dir);
+    this.knownDirs.clear();
     try {
       await fsp.rmdir(p);
     } catch (err) {
@@ -200,6 +213,7 @@ export class LocalFs implements Fs {
 
   async purge(dir: string): Promise<void> {
     const p = this.abs(dir);
+    this.knownDirs.clear();
     const st = await fsp.lstat(p).catch((err) => {
       throw mapError(err, `purge ${p}`, 'dirNotFound');
     });

@@ -11,10 +11,15 @@ import type { LocalFs } from './fs.js';
  * t floored to µs. Node treats a negative number as "now", but takes a numeric string.
  */
 export async function setTimes(p: string, t: Timestamp, link: boolean): Promise<void> {
-  const us = t >= 0n ? t / 1000n : -((-t + 999n) / 1000n);
+  const us = floorToMicros(t) / 1000n;
   const value = Number(us / 1_000_000n) + (Number(us % 1_000_000n) + (us < 0n ? -0.5 : 0.5)) / 1e6;
   const arg = (value < 0 ? String(value) : value) as number;
   await (link ? fsp.lutimes(p, arg, arg) : fsp.utimes(p, arg, arg));
+}
+
+/** The time as the local disk will store it through setTimes. */
+export function floorToMicros(t: Timestamp): Timestamp {
+  return (t >= 0n ? t / 1000n : -((-t + 999n) / 1000n)) * 1000n;
 }
 
 export class LocalObject implements Obj {
