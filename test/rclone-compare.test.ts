@@ -136,4 +136,15 @@ describe('nclone sync compared with rclone sync on 10,000 files', () => {
     const sort = (s: string) => s.trimEnd().split('\n').sort();
     expect(sort(b.stdout)).toEqual(sort(a.stdout));
   });
+
+  it('reads a config file written by rclone config create', async () => {
+    const conf = path.join(base, 'rclone-written.conf');
+    const made = await run('rclone', ['config', 'create', 'my disk', 'local', 'copy_links', 'true', '--config', conf], env);
+    expect(made.code).toBe(0);
+    expect(readFileSync(conf, 'utf8')).toContain('[my disk]');
+    const r = await run(NCLONE, ['--config', conf, 'ls', `my disk:${path.join(base, 'src', 'dir 003')}`], env);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout.trimEnd().split('\n')).toHaveLength(PER_DIR);
+  });
 });
