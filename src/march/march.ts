@@ -53,7 +53,8 @@ export async function march(opts: MarchOptions, cb: MarchCallbacks): Promise<voi
   let active = 0;
   let wake: (() => void) | undefined;
 
-  const listSide = async (lister: DirLister, side: 'src' | 'dst', job: Job): Promise<Entry[]> => {
+  /** The sorted, filtered listing, or undefined when it failed (already reported). */
+  const listSide = async (lister: DirLister, side: 'src' | 'dst', job: Job): Promise<Entry[] | undefined> => {
     try {
       const entries = await lister.list(job.dir);
       const filtered = side === 'dst' && !opts.filterDst ? entries : await applyFilter(opts.filter, entries);
@@ -62,9 +63,7 @@ export async function march(opts: MarchOptions, cb: MarchCallbacks): Promise<voi
       if (side === 'dst' && isKind(err, 'dirNotFound')) return [];
       if (side === 'src' && job.dir === (opts.dir ?? '') && isKind(err, 'dirNotFound')) throw err;
       cb.listError(err, side, job.dir);
-      // A failed destination listing must not look like "nothing there" to a caller
-      // that deletes, so the error is reported above and the side treated as empty.
-      return [];
+      return undefined;
     }
   };
 
@@ -73,6 +72,10 @@ export async function march(opts: MarchOptions, cb: MarchCallbacks): Promise<voi
       job.src ? listSide(srcLister, 'src', job) : Promise.resolve([]),
       job.dst ? listSide(dstLister, 'dst', job) : Promise.resolve([]),
     ]);
+    // A side that could not be listed is not "empty": treating it so would make every
+    // entry of the other side look new (copied over unchecked, bypassing --backup-dir)
+    // or surplus (deleted). Skip the directory, as rclone does; the error is counted.
+    if (src === undefined || dst === undefined) return;
     const descend = (dir: string, s: boolean, d: boolean) => {
       if (opts.maxDepth >= 0 && job.depth >= opts.maxDepth) return;
       stack.push({ dir, src: s, dst: d, depth: job.depth + 1 });

@@ -19,8 +19,14 @@ export async function moveToBackup(ctx: OperationContext, obj: Obj): Promise<voi
       if (!isKind(err, 'cantMove')) throw err;
     }
   }
+  const modTime = await obj.modTime();
   const data = await obj.open({ signal: ctx.signal });
-  await target.put(data, { remote, size: obj.size, modTime: await obj.modTime() }, { signal: ctx.signal });
+  try {
+    await target.put(data, { remote, size: obj.size, modTime }, { signal: ctx.signal });
+  } catch (err) {
+    data.destroy(); // a put that failed early leaves the object open otherwise
+    throw err;
+  }
   await obj.remove();
   logInfo(obj.remote, `Copied into backup as ${remote}`);
 }

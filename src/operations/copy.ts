@@ -74,13 +74,20 @@ async function streamCopy(
   const data: Readable = accounted;
   const putOptions = { signal: ctx.signal, hashes: hashType ? [hashType] : [] };
   let obj: Obj;
-  if (dst) {
-    await dst.update(data, info, putOptions);
-    obj = dst;
-  } else if (info.size < 0 && fdst.putStream) {
-    obj = await fdst.putStream(data, info, putOptions);
-  } else {
-    obj = await fdst.put(data, info, putOptions);
+  try {
+    if (dst) {
+      await dst.update(data, info, putOptions);
+      obj = dst;
+    } else if (info.size < 0 && fdst.putStream) {
+      obj = await fdst.putStream(data, info, putOptions);
+    } else {
+      obj = await fdst.put(data, info, putOptions);
+    }
+  } catch (err) {
+    // A writer that fails before reading everything leaves the source open (a file
+    // handle, a connection) for every attempt; destroying the tail closes the pipeline.
+    accounted.destroy();
+    throw err;
   }
   if (info.size >= 0 && obj.size >= 0 && obj.size !== info.size) {
     await obj.remove().catch(() => undefined);

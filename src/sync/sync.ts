@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { Dir, Fs, Obj } from '../fs/types.js';
 import { errorMessage, fsError, isKind } from '../fs/errors.js';
 import { march } from '../march/march.js';
@@ -24,7 +25,11 @@ export interface SyncRequest {
  */
 export async function runSync(ctx: OperationContext, req: SyncRequest): Promise<void> {
   const engine = new SyncEngine(ctx, req);
-  await engine.run();
+  try {
+    await engine.run();
+  } finally {
+    engine.dispose();
+  }
 }
 
 class SyncEngine {
@@ -42,14 +47,26 @@ class SyncEngine {
   /** Stops the whole run, on --max-transfer or when the caller's signal fires. */
   private readonly stop = new AbortController();
   private stopError: unknown;
+  /** Deletes handed to the pool by --delete-during, counted before they finish. */
+  private deletesQueued = 0;
+  /** Detaches from the caller's signal once the run is over. */
+  dispose: () => void = () => undefined;
 
   constructor(
     ctx: OperationContext,
     private readonly req: SyncRequest,
   ) {
+    // Every in-flight transfer listens on this signal (its read stream and its write
+    // pipeline), so --transfers 8 passes Node's default of 10 listeners without any leak.
+    setMaxListeners(0, this.stop.signal);
     if (ctx.signal) {
       if (ctx.signal.aborted) this.stop.abort(ctx.signal.reason);
-      else ctx.signal.addEventListener('abort', () => this.stop.abort(ctx.signal!.reason), { once: true });
+      else {
+        const callerSignal = ctx.signal;
+        const onAbort = () => this.stop.abort(callerSignal.reason);
+        callerSignal.addEventListener('abort', onAbort, { once: true });
+        this.dispose = () => callerSignal.removeEventListener('abort', onAbort);
+      }
     }
     this.ctx = ctx = { ...ctx, signal: this.stop.signal };
     const onError = (err: unknown) => this.countError(undefined, err);
@@ -57,6 +74,19 @@ class SyncEngine {
     this.transfers = new BoundedPool(ctx.opt.transfers, onError, ctx.opt.transfers * 2);
     this.deletes = new BoundedPool(ctx.opt.checkers, onError, ctx.opt.checkers);
     this.deleting = req.mode === 'sync' && !req.srcFile;
+  }
+
+  /**
+   * Throws if the run was stopped (--max-transfer, or the caller's signal): an
+   * interrupted run must neither go on to delete nor look successful.
+   */
+  private throwIfStopped(): void {
+    if (!this.stop.signal.aborted) return;
+    if (this.stopError === undefined) {
+      this.stopError = this.stop.signal.reason ?? fsError('other', 'sync cancelled', { retry: 'fatal' });
+      this.countError(undefined, this.stopError);
+    }
+    throw this.stopError;
   }
 
   private countError(subject: string | undefined, err: unknown): void {
@@ -70,6 +100,7 @@ class SyncEngine {
     if (req.srcFile) return this.runFile(req.srcFile);
     if (this.deleting && ctx.opt.deleteMode === 'before') {
       await this.marchOnce('deletes');
+      this.throwIfStopped();
       if (ctx.stats.errors > 0) {
         logError(undefined, 'not deleting files as there were IO errors');
         return;
@@ -79,7 +110,7 @@ class SyncEngine {
     await this.marchOnce(this.deleting && ctx.opt.deleteMode === 'before' ? 'copies' : 'all');
     await this.transfers.drain();
     await this.deletes.drain();
-    if (this.stopError !== undefined) throw this.stopError;
+    this.throwIfStopped();
     if (ctx.opt.createEmptySrcDirs) await this.makeSrcDirs();
     if (!this.deleting) return;
     if (ctx.stats.errors > 0) {
@@ -101,7 +132,7 @@ class SyncEngine {
     else await this.transfer(src, undefined);
     await this.checks.drain();
     await this.transfers.drain();
-    if (this.stopError !== undefined) throw this.stopError;
+    this.throwIfStopped();
   }
 
   private async marchOnce(phase: 'all' | 'copies' | 'deletes'): Promise<void> {
@@ -193,11 +224,14 @@ class SyncEngine {
       this.toDelete.push(obj);
       return;
     }
-    if (this.ctx.stats.errors > 0) return;
-    if (this.ctx.opt.maxDelete >= 0 && this.ctx.stats.deletes >= this.ctx.opt.maxDelete) {
+    if (this.ctx.stats.errors > 0) return; // also stops further deletes once the limit was hit
+    // Counted when queued, not when done: deletes run concurrently, so stats.deletes
+    // lags behind and would let every queued delete through.
+    if (this.ctx.opt.maxDelete >= 0 && this.deletesQueued >= this.ctx.opt.maxDelete) {
       this.countError(obj.remote, maxDeleteError(this.ctx.opt.maxDelete));
       return;
     }
+    this.deletesQueued++;
     await this.deletes.submit(() => this.deleteOne(obj));
   }
 
@@ -213,10 +247,17 @@ class SyncEngine {
   private async deleteCollected(): Promise<void> {
     const { maxDelete } = this.ctx.opt;
     if (maxDelete >= 0 && this.toDelete.length > maxDelete) {
-      throw maxDeleteError(maxDelete, this.toDelete.length);
+      // Counted here like --max-transfer, so the run's stats show it (the runner does not count it twice).
+      const err = maxDeleteError(maxDelete, this.toDelete.length);
+      this.countError(undefined, err);
+      throw err;
     }
-    for (const obj of this.toDelete.splice(0)) await this.deletes.submit(() => this.deleteOne(obj));
+    for (const obj of this.toDelete.splice(0)) {
+      if (this.stop.signal.aborted) break;
+      await this.deletes.submit(() => this.deleteOne(obj));
+    }
     await this.deletes.drain();
+    this.throwIfStopped();
   }
 
   private async removeDstOnlyDirs(): Promise<void> {
