@@ -6,11 +6,12 @@ import { COMMANDS } from '../commands/index.js';
 import { packageVersion } from '../commands/version.js';
 import type { CommandDef } from './command.js';
 import { GLOBAL_FLAGS, type FlagDef } from './flags.js';
-import { reportFatal, runCommand } from './runner.js';
+import { reportFatal, runCommand, watchStdout } from './runner.js';
 
 function addGlobalFlag(program: Command, f: FlagDef): void {
   const spec = `${f.short ? `-${f.short}, ` : ''}--${f.name}${f.type === 'bool' || f.type === 'count' ? '' : ` <${f.arg ?? 'value'}>`}`;
-  const help = f.default !== undefined && f.default !== '' ? `${f.help} (default ${f.default})` : f.help;
+  // Some help texts already say their default ("(default off)"): don't say it twice.
+  const help = f.default !== undefined && f.default !== '' && !f.help.includes('(default') ? `${f.help} (default ${f.default})` : f.help;
   const opt = new Option(spec, help);
   if (f.type === 'count') opt.argParser((_v: string, prev: number | undefined) => (prev ?? 0) + 1);
   if (f.type === 'strings') opt.argParser((v: string, prev: string[] | undefined) => [...(prev ?? []), v]);
@@ -80,6 +81,7 @@ function usageLine(err: CommanderError): string {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  watchStdout();
   const controller = new AbortController();
   const onSignal = (sig: NodeJS.Signals) => {
     if (controller.signal.aborted) process.exit(130);
@@ -98,7 +100,10 @@ export async function main(argv: string[]): Promise<number> {
     await program.parseAsync(argv, { from: 'user' });
   } catch (err) {
     if (err instanceof CommanderError) {
-      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return ExitCode.success;
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return ExitCode.success;
+      // Help shown instead of running something (`nclone -v`, `nclone help nosuch`) went to
+      // stderr with exit code 1: keep that code, as rclone exits 1 when no command is run.
+      if (err.code === 'commander.help') return err.exitCode === 0 ? ExitCode.success : ExitCode.usageError;
       reportFatal(fsError('usage', usageLine(err)));
       return ExitCode.usageError;
     }

@@ -1,13 +1,12 @@
-import { once } from 'node:events';
 import * as path from 'node:path';
 import { Progress } from '../accounting/progress.js';
 import { resetCurrentStats, type Stats } from '../accounting/stats.js';
 import { TokenBucket } from '../accounting/stream.js';
 import { configPath, loadConfig } from '../config/config.js';
-import { ExitCode, exitCodeFor, errorMessage, FsError } from '../fs/errors.js';
+import { ExitCode, exitCodeFor, errorMessage, FsError, fsError } from '../fs/errors.js';
 import { newFs, type FsResolver } from '../fs/newfs.js';
 import { Filter } from '../filter/filter.js';
-import { configureLog, logError, logInfo, logNotice, enabled } from '../lib/log.js';
+import { configureLog, log, logError, logNotice, enabled, type Level } from '../lib/log.js';
 import type { OperationContext } from '../operations/context.js';
 import { defaultRegistry } from '../../backends/index.js';
 import type { CommandDef, CommandEnv } from './command.js';
@@ -26,6 +25,7 @@ export async function runCommand(def: CommandDef, args: string[], cliFlags: Flag
   let statsTimer: NodeJS.Timeout | undefined;
   let opt: OperationContext['opt'] | undefined;
   let summary = false;
+  let statsLevel: Level = 'INFO';
   let ran = false;
   try {
     const flags = mergeFlags(cliFlags, process.env);
@@ -44,18 +44,23 @@ export async function runCommand(def: CommandDef, args: string[], cliFlags: Flag
       configureLog({ sink: (line) => p.log(line) });
       progress.start();
     }
+    // rclone logs stats at INFO (its --stats-log-level), raised to NOTICE by --dry-run so
+    // that a trial run always shows what it would have done.
+    statsLevel = opt.dryRun ? 'NOTICE' : 'INFO';
+    const level = statsLevel;
     const every = durationMs(flags, 'stats', 60_000);
-    if (def.transfers && !progress && every > 0 && enabled('INFO')) {
-      statsTimer = setInterval(() => logInfo(undefined, '\n' + ctx.stats.summary()), every);
+    if (def.transfers && !progress && every > 0 && enabled(level)) {
+      statsTimer = setInterval(() => log(level, undefined, '\n' + ctx.stats.summary()), every);
       statsTimer.unref();
     }
 
-    summary = def.transfers === true && (enabled('INFO') || flags.progress === true);
+    summary = def.transfers === true && (enabled(statsLevel) || flags.progress === true);
     ran = true;
     const attempts = def.transfers ? opt.retries : 1;
     for (let attempt = 1; ; attempt++) {
       try {
         await def.run(env, args);
+        await settleStdout();
       } catch (err) {
         if (err instanceof OutputClosed) return ExitCode.success;
         if (err !== stats.lastError) stats.countError(err);
@@ -72,7 +77,8 @@ export async function runCommand(def: CommandDef, args: string[], cliFlags: Flag
     progress?.stop();
     configureLog({ sink: undefined });
   }
-  if (summary) logNotice(undefined, '\n' + stats.summary());
+  // With -P and no -v the final stats still show, at NOTICE.
+  if (summary) log(enabled(statsLevel) ? statsLevel : 'NOTICE', undefined, '\n' + stats.summary());
   return finish(def, stats, opt, ran);
 }
 
@@ -100,12 +106,52 @@ export function reportFatal(err: unknown): void {
   if (!isUsage(err) && enabled('DEBUG') && err instanceof Error && err.stack) process.stderr.write(err.stack + '\n');
 }
 
+/** Set once stdout's reader has gone away (EPIPE): output stops quietly. */
+let stdoutClosed = false;
+/** Any other failure to write stdout (a full disk under `nclone lsl > file`): an error. */
+let stdoutFailure: unknown;
+let stdoutUsed = false;
+let watchingStdout = false;
+
+/**
+ * Keeps stdout errors from surfacing as crashes. With `nclone ls | head -1` the reader
+ * closes early and the next write fails with EPIPE, often after the write call itself
+ * returned; without a listener that 'error' event would kill the process with a stack.
+ */
+export function watchStdout(): void {
+  if (watchingStdout) return;
+  watchingStdout = true;
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') stdoutClosed = true;
+    else if (!stdoutClosed) stdoutFailure ??= err;
+  });
+}
+
+function checkStdout(): void {
+  if (stdoutFailure !== undefined) throw fsError('other', `can't write to standard output: ${errorMessage(stdoutFailure)}`);
+  if (stdoutClosed || process.stdout.destroyed) throw new OutputClosed();
+}
+
+/** Lets a write error from the last lines arrive (it is emitted a tick later), then reports it. */
+async function settleStdout(): Promise<void> {
+  if (!stdoutUsed) return;
+  await new Promise((resolve) => setImmediate(resolve));
+  checkStdout();
+}
+
 async function writeLine(line: string): Promise<void> {
-  if (process.stdout.destroyed) throw new OutputClosed();
+  watchStdout();
+  checkStdout();
+  stdoutUsed = true;
   if (!process.stdout.write(line + '\n')) {
-    const closed = once(process.stdout, 'close').then(() => {
-      throw new OutputClosed();
+    checkStdout();
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        process.stdout.off('drain', done).off('close', done).off('error', done);
+        resolve();
+      };
+      process.stdout.on('drain', done).on('close', done).on('error', done);
     });
-    await Promise.race([once(process.stdout, 'drain'), closed]);
+    checkStdout();
   }
 }

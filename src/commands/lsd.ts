@@ -1,5 +1,4 @@
 import type { CommandDef } from '../cli/command.js';
-import { fsError } from '../fs/errors.js';
 import { formatLocalSeconds, toDate } from '../fs/time.js';
 import { walk } from '../operations/walk.js';
 
@@ -12,7 +11,8 @@ export const lsd: CommandDef = {
   flags: [{ spec: '-R, --recursive', help: 'Recurse into the listing' }],
   run: async (env, [path]) => {
     const { fs, file } = await env.fs(path!);
-    if (file !== undefined) throw fsError('dirNotFound', `${path}: is a file, not a directory`);
+    // A file has no directories in it: like rclone, list nothing and succeed.
+    if (file !== undefined) return;
     const maxDepth = env.flags.recursive === true ? env.ctx.opt.maxDepth : env.ctx.opt.maxDepth < 0 ? 1 : env.ctx.opt.maxDepth;
     await walk(env.ctx, fs, { maxDepth }, async (_dir, entries) => {
       for (const e of entries) {

@@ -26,7 +26,7 @@ export async function loadConfig(file: string): Promise<ConfigDocument> {
     if (code === 'ENOENT') return ConfigDocument.empty();
     throw fsError('config', `can't read config file ${file}: ${(err as Error).message}`);
   }
-  if (text.trimStart().startsWith(ENCRYPTED_MARKER)) {
+  if (isEncrypted(text)) {
     throw fsError('config', `config file ${file} is encrypted, which this version of nclone can't read yet: decrypt it with "rclone config encryption remove"`);
   }
   try {
@@ -37,6 +37,19 @@ export async function loadConfig(file: string): Promise<ConfigDocument> {
     }
     throw err;
   }
+}
+
+/**
+ * rclone writes an encrypted config as "# Encrypted rclone configuration File", a blank
+ * line, then the marker line; like rclone's reader, skip comments and blank lines first.
+ */
+function isEncrypted(text: string): boolean {
+  for (const line of text.replace(/^\uFEFF/, '').split(/\r?\n/)) {
+    const t = line.trim();
+    if (t === '' || t.startsWith('#') || t.startsWith(';')) continue;
+    return t.startsWith(ENCRYPTED_MARKER);
+  }
+  return false;
 }
 
 /** Writes atomically (temporary file, fsync, rename) with mode 0600. */
