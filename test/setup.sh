@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs on a Debian machine and is missing:
-# rclone (the reference the sync tests compare nclone against).
+# rclone (the reference the sync tests compare nclone against), and the Ceph
+# daemons behind test/servers/ceph-rgw.sh (a throwaway S3 server on 127.0.0.1).
 set -euo pipefail
 need=()
 command -v rclone >/dev/null 2>&1 || need+=(rclone)
+for pkg in ceph-mon ceph-osd radosgw; do
+  command -v "$pkg" >/dev/null 2>&1 || need+=("$pkg")
+done
 if ((${#need[@]})); then
   echo "test setup: installing ${need[*]} with apt-get"
   sudo=""
