@@ -1,7 +1,8 @@
 import { Registry } from '../src/fs/registry.js';
 import { localBackend } from './local/index.js';
+import { s3Backend } from './s3/index.js';
 
 /** Every backend nclone has, listed explicitly; implementations load on first use. */
 export function defaultRegistry(): Registry {
-  return new Registry([localBackend]);
+  return new Registry([localBackend, s3Backend]);
 }

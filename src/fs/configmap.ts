@@ -35,7 +35,8 @@ export class ConfigMap {
     const def = this.defs.get(name);
     if (!def) throw new Error(`internal: option ${name} is not declared`);
     const r = this.raw(name);
-    if (r === undefined) return def.default;
+    // Defaults are written the way users write values ("200Mi"), so they parse the same way.
+    if (r === undefined) return typeof def.default === 'string' && def.type !== 'string' ? parseOptionValue(def, def.default) : def.default;
     try {
       return parseOptionValue(def, r.value);
     } catch (err) {

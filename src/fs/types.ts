@@ -15,6 +15,11 @@ export interface SrcInfo {
   modTime: Timestamp;
   /** Hashes already known for the data, so a backend can store or verify them. */
   hashes?: Partial<Record<HashType, string>>;
+  /**
+   * Asks the source for a hash before the data is sent, for backends that must store it
+   * up front (S3 multipart uploads keep the whole-file MD5 in metadata). May read the source.
+   */
+  hash?(type: HashType): Promise<string>;
 }
 
 export interface OpenOptions {

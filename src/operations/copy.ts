@@ -43,7 +43,7 @@ export async function copyObject(ctx: OperationContext, fdst: Fs, dst: Obj | und
   const transfer = ctx.stats.startTransfer(remote, src.size);
   let ok = false;
   try {
-    const obj = await withRetries(() => streamCopy(ctx, fdst, dst, { remote, size: src.size, modTime }, src, transfer), {
+    const obj = await withRetries(() => streamCopy(ctx, fdst, dst, { remote, size: src.size, modTime, hash: (t) => src.hash(t) }, src, transfer), {
       attempts: ctx.opt.lowLevelRetries,
       signal: ctx.signal,
       what: remote,

@@ -1,0 +1,101 @@
+import * as http from 'node:http';
+import * as https from 'node:https';
+import { readFileSync } from 'node:fs';
+import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { defaultProvider } from '@aws-sdk/credential-provider-node';
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, HttpRequest } from '@smithy/types';
+import { fsError } from '../../src/fs/errors.js';
+import { logNotice } from '../../src/lib/log.js';
+import { signV2 } from './sigv2.js';
+import type { ProviderQuirks } from './providers.js';
+
+export interface ClientSettings {
+  quirks: ProviderQuirks;
+  isAws: boolean;
+  region: string;
+  endpoint: string;
+  forcePathStyle: boolean;
+  v2Auth: boolean;
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken: string;
+  envAuth: boolean;
+  profile: string;
+  sharedCredentialsFile: string;
+  maxSockets: number;
+  env: Readonly<Record<string, string | undefined>>;
+}
+
+export type AuthMode = 'keys' | 'env' | 'anonymous';
+
+/** rclone's order: keys from the config; else with env_auth the SDK's default chain; else anonymous. */
+export function credentialsFor(s: ClientSettings): { mode: AuthMode; provider?: AwsCredentialIdentityProvider } {
+  if (s.accessKeyId !== '' || s.secretAccessKey !== '') {
+    if (s.accessKeyId === '') throw fsError('config', 'access_key_id is not set but secret_access_key is: set both, or neither for anonymous access');
+    if (s.secretAccessKey === '') throw fsError('config', 'secret_access_key is not set but access_key_id is: set both, or neither for anonymous access');
+    const creds: AwsCredentialIdentity = { accessKeyId: s.accessKeyId, secretAccessKey: s.secretAccessKey, sessionToken: s.sessionToken || undefined };
+    return { mode: 'keys', provider: async () => creds };
+  }
+  if (!s.envAuth) return { mode: 'anonymous' };
+  // rclone also takes the older AWS_ACCESS_KEY / AWS_SECRET_KEY names.
+  const { AWS_ACCESS_KEY_ID, AWS_ACCESS_KEY, AWS_SECRET_KEY } = s.env;
+  if (!AWS_ACCESS_KEY_ID && AWS_ACCESS_KEY && AWS_SECRET_KEY) {
+    const creds: AwsCredentialIdentity = { accessKeyId: AWS_ACCESS_KEY, secretAccessKey: AWS_SECRET_KEY, sessionToken: s.env.AWS_SESSION_TOKEN };
+    return { mode: 'env', provider: async () => creds };
+  }
+  return {
+    mode: 'env',
+    provider: defaultProvider({ profile: s.profile || undefined, filepath: s.sharedCredentialsFile || undefined }),
+  };
+}
+
+/** Requests with no Authorization header and no credential lookup at all (public buckets). */
+const ANONYMOUS: Pick<S3ClientConfig, 'httpAuthSchemes' | 'httpAuthSchemeProvider'> = {
+  httpAuthSchemes: [{ schemeId: 'smithy.api#noAuth', identityProvider: () => async () => ({}), signer: { sign: async (request) => request } }],
+  httpAuthSchemeProvider: () => [{ schemeId: 'smithy.api#noAuth' }],
+};
+
+function httpsAgent(s: ClientSettings): https.Agent {
+  // AWS_CA_BUNDLE is honoured on purpose, as other AWS tools do, and only for https.
+  const bundle = s.env.AWS_CA_BUNDLE;
+  let ca: Buffer | undefined;
+  if (bundle) {
+    try {
+      ca = readFileSync(bundle);
+    } catch (err) {
+      throw fsError('config', `can't read AWS_CA_BUNDLE ${bundle}: ${(err as Error).message}`);
+    }
+  }
+  return new https.Agent({ keepAlive: true, maxSockets: s.maxSockets, ca });
+}
+
+export function makeClient(s: ClientSettings): { client: S3Client; auth: AuthMode } {
+  // The pinned SDK supports Node 20; its notice about future releases is not for nclone's users.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const { mode, provider } = credentialsFor(s);
+  const endpoint = s.endpoint === '' ? undefined : /^[a-z]+:\/\//i.test(s.endpoint) ? s.endpoint : `https://${s.endpoint}`;
+  const checksums = s.quirks.sdkChecksums && !s.v2Auth ? 'WHEN_SUPPORTED' : 'WHEN_REQUIRED';
+  const config: S3ClientConfig = {
+    region: s.region,
+    endpoint,
+    forcePathStyle: s.forcePathStyle,
+    requestHandler: new NodeHttpHandler({
+      httpAgent: new http.Agent({ keepAlive: true, maxSockets: s.maxSockets }),
+      httpsAgent: endpoint?.startsWith('http://') ? undefined : httpsAgent(s),
+    }),
+    requestChecksumCalculation: checksums,
+    responseChecksumValidation: checksums,
+    followRegionRedirects: s.isAws && endpoint === undefined,
+    maxAttempts: 3,
+  };
+  if (mode === 'anonymous') {
+    Object.assign(config, ANONYMOUS);
+    if (s.v2Auth) logNotice(undefined, 'v2_auth has no effect on anonymous requests');
+  } else {
+    config.credentials = provider;
+    // Every request and retry, lib-storage's included, passes through this signer.
+    if (s.v2Auth) config.signer = { sign: async (request) => signV2(request as HttpRequest, await provider!()) as typeof request };
+  }
+  return { client: new S3Client(config), auth: mode };
+}

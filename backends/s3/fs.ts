@@ -1,0 +1,393 @@
+import type { Readable } from 'node:stream';
+import {
+  CreateBucketCommand,
+  DeleteBucketCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  ListBucketsCommand,
+  ListObjectsCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  type S3Client,
+  type ObjectCannedACL,
+  type ServerSideEncryption,
+  type StorageClass,
+  type _Object,
+} from '@aws-sdk/client-s3';
+import type { ConfigMap } from '../../src/fs/configmap.js';
+import type { NewFsResult } from '../../src/fs/registry.js';
+import type { Dir, Entry, Features, Fs, HashType, ListRCallback, Obj, PutOptions, SrcInfo } from '../../src/fs/types.js';
+import { fsError } from '../../src/fs/errors.js';
+import { toDecimalSeconds } from '../../src/fs/time.js';
+import { makeClient, type AuthMode } from './client.js';
+import { mapS3Error } from './errors.js';
+import { decodeListedKey } from './keys.js';
+import { S3Object, type ObjectMeta } from './object.js';
+import { quirksFor, type ProviderQuirks } from './providers.js';
+import { ExactSize, uploadMultipart } from './upload.js';
+import { copyObject } from './copy.js';
+
+export interface S3Options {
+  provider: string;
+  region: string;
+  acl: string;
+  bucketAcl: string;
+  locationConstraint: string;
+  sse: string;
+  sseKmsKeyId: string;
+  storageClass: string;
+  uploadCutoff: number;
+  chunkSize: number;
+  maxUploadParts: number;
+  uploadConcurrency: number;
+  copyCutoff: number;
+  disableChecksum: boolean;
+  listChunk: number;
+  listVersion: 1 | 2;
+  noCheckBucket: boolean;
+  leavePartsOnError: boolean;
+}
+
+export async function newFs(name: string, root: string, c: ConfigMap): Promise<NewFsResult> {
+  const endpoint = c.string('endpoint');
+  const provider = c.string('provider') || (endpoint === '' ? 'AWS' : 'Other');
+  const quirks = quirksFor(provider);
+  let region = c.string('region');
+  let v2Auth = c.bool('v2_auth');
+  // Legacy region values from old rclone configs select the signature version.
+  if (region === 'other-v2-signature') (v2Auth = true), (region = '');
+  if (region === 'other-v4-signature') region = '';
+  region ||= quirks.defaultRegion;
+  const listVersion = c.number('list_version') || (quirks.listObjectsV2 ? 2 : 1);
+  if (listVersion !== 1 && listVersion !== 2) throw fsError('config', `list_version must be 0, 1 or 2, not ${listVersion}`);
+  const opt: S3Options = {
+    provider,
+    region,
+    acl: c.string('acl'),
+    bucketAcl: c.string('bucket_acl'),
+    locationConstraint: c.string('location_constraint'),
+    sse: c.string('server_side_encryption'),
+    sseKmsKeyId: c.string('sse_kms_key_id'),
+    storageClass: c.string('storage_class'),
+    uploadCutoff: c.number('upload_cutoff'),
+    chunkSize: Math.max(c.number('chunk_size'), 5 * 1024 * 1024),
+    maxUploadParts: Math.max(1, Math.min(10_000, c.number('max_upload_parts'))),
+    uploadConcurrency: Math.max(1, c.number('upload_concurrency')),
+    copyCutoff: c.number('copy_cutoff'),
+    disableChecksum: c.bool('disable_checksum'),
+    listChunk: Math.max(1, c.number('list_chunk')),
+    listVersion,
+    noCheckBucket: c.bool('no_check_bucket'),
+    leavePartsOnError: c.bool('leave_parts_on_error'),
+  };
+  const { client, auth } = makeClient({
+    quirks,
+    isAws: provider === 'AWS',
+    region,
+    endpoint,
+    forcePathStyle: v2Auth || (c.isSet('force_path_style') ? c.bool('force_path_style') : !quirks.virtualHostStyle),
+    v2Auth,
+    accessKeyId: c.string('access_key_id'),
+    secretAccessKey: c.string('secret_access_key'),
+    sessionToken: c.string('session_token'),
+    envAuth: c.bool('env_auth'),
+    profile: c.string('profile'),
+    sharedCredentialsFile: c.string('shared_credentials_file'),
+    maxSockets: 64,
+    env: process.env,
+  });
+  const clean = root.replace(/^\/+|\/+$/g, '');
+  const fs = new S3Fs(name, clean, opt, quirks, client, auth);
+  // A root naming an object gives an Fs at its parent plus the object's name (rclone's ErrorIsFile).
+  if (fs.rootKey !== '') {
+    try {
+      await client.send(new HeadObjectCommand({ Bucket: fs.bucket, Key: fs.rootKey }));
+      const cut = clean.lastIndexOf('/');
+      return { fs: new S3Fs(name, clean.slice(0, cut), opt, quirks, client, auth), file: clean.slice(cut + 1) };
+    } catch {
+      // Not an object (or not readable as one): a directory.
+    }
+  }
+  return { fs };
+}
+
+const FEATURES: Features = { canHaveEmptyDirectories: false, bucketBased: true, slowModTime: true, isLocal: false };
+const HASHES: ReadonlySet<HashType> = new Set<HashType>(['md5']);
+
+export class S3Fs implements Fs {
+  readonly precision = 1n;
+  readonly hashes = HASHES;
+  readonly features = FEATURES;
+  /** The bucket of the root, '' when the root is the remote itself (buckets are then the top level). */
+  readonly bucket: string;
+  /** The key prefix of the root inside its bucket, no slashes at either end. */
+  readonly rootKey: string;
+  /** With SSE-KMS the ETag is not the MD5 of the data. */
+  readonly sseChangesEtag: boolean;
+  private readonly bucketsChecked = new Map<string, Promise<void>>();
+
+  constructor(
+    readonly name: string,
+    readonly root: string,
+    readonly opt: S3Options,
+    readonly quirks: ProviderQuirks,
+    readonly client: S3Client,
+    readonly auth: AuthMode,
+  ) {
+    const i = root.indexOf('/');
+    this.bucket = i < 0 ? root : root.slice(0, i);
+    this.rootKey = i < 0 ? '' : root.slice(i + 1);
+    this.sseChangesEtag = opt.sse === 'aws:kms';
+  }
+
+  toString(): string {
+    return `${this.name}:${this.root}`;
+  }
+
+  /** Sends a command, mapping failures onto the core's errors with the remote and action named. */
+  async send<T>(cmd: { input: unknown }, remote: string, what: string, signal?: AbortSignal, notFound?: 'objectNotFound' | 'dirNotFound'): Promise<T>;
+  async send(cmd: Parameters<S3Client['send']>[0], remote: string, what: string, signal?: AbortSignal, notFound?: 'objectNotFound' | 'dirNotFound'): Promise<any> {
+    try {
+      return await this.client.send(cmd, { abortSignal: signal });
+    } catch (err) {
+      throw mapS3Error(err, { remote: `${this.name}:${remote}`, what, anonymous: this.auth === 'anonymous', region: this.opt.region, notFound });
+    }
+  }
+
+  /** Bucket and key of a path relative to the root. */
+  split(remote: string): { bucket: string; key: string } {
+    if (this.bucket !== '') return { bucket: this.bucket, key: [this.rootKey, remote].filter((p) => p !== '').join('/') };
+    const i = remote.indexOf('/');
+    return i < 0 ? { bucket: remote, key: '' } : { bucket: remote.slice(0, i), key: remote.slice(i + 1) };
+  }
+
+  private remoteOf(bucket: string, key: string): string {
+    if (this.bucket === '') return key === '' ? bucket : `${bucket}/${key}`;
+    return this.rootKey === '' ? key : key.slice(this.rootKey.length + 1);
+  }
+
+  /** The headers every write carries: ACL, storage class, encryption. */
+  writeParams(bucket: string, key: string) {
+    return {
+      Bucket: bucket,
+      Key: key,
+      ACL: (this.opt.acl || undefined) as ObjectCannedACL | undefined,
+      StorageClass: (this.opt.storageClass || undefined) as StorageClass | undefined,
+      ServerSideEncryption: (this.opt.sse || undefined) as ServerSideEncryption | undefined,
+      SSEKMSKeyId: this.opt.sseKmsKeyId || undefined,
+    };
+  }
+
+  async list(dir: string): Promise<Entry[]> {
+    const { bucket, key } = this.split(dir);
+    if (bucket === '') return this.listBuckets();
+    const prefix = key === '' ? '' : `${key}/`;
+    const entries: Entry[] = [];
+    await this.listPages(bucket, prefix, '/', async (objects, prefixes) => {
+      for (const p of prefixes) entries.push({ kind: 'dir', remote: this.remoteOf(bucket, p.slice(0, -1)), items: -1 });
+      for (const o of objects) if (o.Key !== prefix) entries.push(this.fromListing(bucket, o));
+    });
+    // A prefix with nothing under it is a directory that does not exist.
+    if (entries.length === 0 && key !== '') throw fsError('dirNotFound', `${this.name}:${dir}: directory not found`, { retry: 'noRetry' });
+    return entries;
+  }
+
+  async listR(dir: string, callback: ListRCallback): Promise<void> {
+    const { bucket, key } = this.split(dir);
+    if (bucket === '') {
+      const buckets = await this.listBuckets();
+      await callback(buckets);
+      for (const b of buckets) await this.listR(b.remote, callback);
+      return;
+    }
+    const prefix = key === '' ? '' : `${key}/`;
+    let found = false;
+    // Directories are implied by the keys below them: report each once, parents first.
+    const seen = new Set<string>();
+    const addDirs = (page: Entry[], relKey: string) => {
+      const parts = relKey.split('/');
+      for (let i = 1; i < parts.length; i++) {
+        const d = prefix + parts.slice(0, i).join('/');
+        if (seen.has(d)) continue;
+        seen.add(d);
+        page.push({ kind: 'dir', remote: this.remoteOf(bucket, d), items: -1 });
+      }
+    };
+    await this.listPages(bucket, prefix, undefined, async (objects) => {
+      const page: Entry[] = [];
+      for (const o of objects) {
+        if (o.Key === prefix) continue;
+        found = true;
+        const rel = o.Key!.slice(prefix.length);
+        // A key ending in "/" is a directory marker made by other tools.
+        addDirs(page, o.Key!.endsWith('/') ? rel + 'x' : rel);
+        if (!o.Key!.endsWith('/')) page.push(this.fromListing(bucket, o));
+      }
+      if (page.length) await callback(page);
+    });
+    if (!found && key !== '') throw fsError('dirNotFound', `${this.name}:${dir}: directory not found`, { retry: 'noRetry' });
+  }
+
+  private fromListing(bucket: string, o: _Object): S3Object {
+    const lm = o.LastModified ? BigInt(o.LastModified.getTime()) * 1_000_000n : 0n;
+    return new S3Object(this, this.remoteOf(bucket, o.Key!), bucket, o.Key!, o.Size ?? 0, lm, o.ETag ?? '', o.StorageClass);
+  }
+
+  private async listBuckets(): Promise<Dir[]> {
+    if (this.auth === 'anonymous') {
+      throw fsError('permission', `${this.name}: listing buckets needs credentials: give a bucket (remote:bucket) or set access_key_id/secret_access_key or env_auth`, { retry: 'noRetry' });
+    }
+    const res = await this.send<{ Buckets?: { Name?: string; CreationDate?: Date }[] }>(new ListBucketsCommand({}), '', 'list buckets of');
+    return (res.Buckets ?? []).map((b) => ({
+      kind: 'dir' as const,
+      remote: b.Name!,
+      modTime: b.CreationDate ? BigInt(b.CreationDate.getTime()) * 1_000_000n : undefined,
+      items: -1,
+    }));
+  }
+
+  /** Pages through a listing (v1 or v2, URL-encoded where the provider allows), decoding keys. */
+  private async listPages(bucket: string, prefix: string, delimiter: string | undefined, page: (objects: _Object[], prefixes: string[]) => Promise<void>): Promise<void> {
+    const encoded = this.quirks.urlEncodeListings;
+    const base = { Bucket: bucket, Prefix: prefix, Delimiter: delimiter, MaxKeys: this.opt.listChunk, EncodingType: encoded ? ('url' as const) : undefined };
+    const where = bucket + (prefix ? '/' + prefix : '');
+    let token: string | undefined;
+    for (;;) {
+      let contents: _Object[];
+      let prefixes: string[];
+      let next: string | undefined;
+      if (this.opt.listVersion === 2) {
+        const res = await this.send<any>(new ListObjectsV2Command({ ...base, ContinuationToken: token }), where, 'list', undefined, 'dirNotFound');
+        contents = res.Contents ?? [];
+        prefixes = (res.CommonPrefixes ?? []).map((p: { Prefix?: string }) => p.Prefix!);
+        next = res.IsTruncated ? res.NextContinuationToken : undefined;
+      } else {
+        const res = await this.send<any>(new ListObjectsCommand({ ...base, Marker: token }), where, 'list', undefined, 'dirNotFound');
+        contents = res.Contents ?? [];
+        prefixes = (res.CommonPrefixes ?? []).map((p: { Prefix?: string }) => p.Prefix!);
+        // v1 gives NextMarker only with a delimiter; otherwise the last key is the marker.
+        const last = [contents.at(-1)?.Key, prefixes.at(-1)].filter((k): k is string => !!k).sort().at(-1);
+        next = res.IsTruncated ? (res.NextMarker ?? last) : undefined;
+        if (next && encoded) next = decodeListedKey(next, true);
+      }
+      for (const o of contents) o.Key = decodeListedKey(o.Key!, encoded);
+      await page(contents, prefixes.map((p) => decodeListedKey(p, encoded)));
+      if (!next) return;
+      token = next;
+    }
+  }
+
+  async newObject(remote: string): Promise<Obj> {
+    const { bucket, key } = this.split(remote);
+    if (bucket === '' || key === '') throw fsError('isDir', `${this.name}:${remote}: is a bucket, not an object`, { retry: 'noRetry' });
+    const head = await this.send<any>(new HeadObjectCommand({ Bucket: bucket, Key: key }), remote, 'find');
+    return S3Object.fromHead(this, remote, bucket, key, head);
+  }
+
+  async put(data: Readable, src: SrcInfo, options: PutOptions = {}): Promise<S3Object> {
+    const { bucket, key } = this.split(src.remote);
+    if (bucket === '' || key === '') throw fsError('usage', `${this.name}:${src.remote}: can't write an object at the top level: give a bucket`);
+    await this.ensureBucket(bucket);
+    const metadata: Record<string, string> = { mtime: toDecimalSeconds(src.modTime) };
+    const meta: ObjectMeta = { mtime: src.modTime, metadata };
+    if (src.size >= 0 && src.size < this.opt.uploadCutoff) {
+      const body = data.pipe(new ExactSize(src.size, src.remote));
+      // A failing body must end the request at once: the server would wait for the missing bytes.
+      const stop = new AbortController();
+      let bodyError: unknown;
+      const fail = (e: unknown) => {
+        bodyError ??= e;
+        stop.abort(e);
+      };
+      data.once('error', (e) => body.destroy(e));
+      body.once('error', fail);
+      const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
+      try {
+        const res = await this.send<{ ETag?: string }>(
+          new PutObjectCommand({ ...this.writeParams(bucket, key), Body: body, ContentLength: src.size, Metadata: metadata }),
+          src.remote,
+          'upload',
+          signal,
+        );
+        return S3Object.known(this, src.remote, bucket, key, src.size, res.ETag ?? '', meta);
+      } catch (err) {
+        throw bodyError ?? err;
+      }
+    }
+    if (!this.opt.disableChecksum && src.hash) {
+      const md5 = await src.hash('md5');
+      if (md5) meta.md5 = md5;
+      if (md5) metadata.md5chksum = Buffer.from(md5, 'hex').toString('base64');
+    }
+    const res = await uploadMultipart(this, { bucket, key, remote: src.remote, size: src.size, metadata, signal: options.signal }, data);
+    return S3Object.known(this, src.remote, bucket, key, res.size, res.etag, meta);
+  }
+
+  putStream(data: Readable, src: SrcInfo, options?: PutOptions): Promise<S3Object> {
+    return this.put(data, { ...src, size: -1 }, options);
+  }
+
+  /** Makes sure a bucket exists before the first write into it (once per bucket; skipped with no_check_bucket). */
+  private ensureBucket(bucket: string): Promise<void> {
+    if (this.opt.noCheckBucket || this.auth === 'anonymous') return Promise.resolve();
+    let p = this.bucketsChecked.get(bucket);
+    if (!p) {
+      p = this.client.send(new HeadBucketCommand({ Bucket: bucket })).then(
+        () => undefined,
+        async (err) => {
+          if ((err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404) await this.makeBucket(bucket);
+        },
+      );
+      this.bucketsChecked.set(bucket, p);
+      p.catch(() => this.bucketsChecked.delete(bucket));
+    }
+    return p;
+  }
+
+  private async makeBucket(bucket: string): Promise<void> {
+    try {
+      await this.client.send(
+        new CreateBucketCommand({
+          Bucket: bucket,
+          ACL: (this.opt.bucketAcl || this.opt.acl || undefined) as never,
+          CreateBucketConfiguration: this.opt.locationConstraint ? { LocationConstraint: this.opt.locationConstraint as never } : undefined,
+        }),
+      );
+    } catch (err) {
+      const code = (err as { name?: string }).name;
+      if (code === 'BucketAlreadyOwnedByYou') return;
+      if (code === 'BucketAlreadyExists') throw fsError('other', `bucket "${bucket}" already exists and belongs to another account: choose another name`, { cause: err, retry: 'noRetry' });
+      throw mapS3Error(err, { remote: `${this.name}:${bucket}`, what: 'create bucket', anonymous: this.auth === 'anonymous', region: this.opt.region });
+    }
+  }
+
+  async mkdir(dir: string): Promise<void> {
+    const { bucket } = this.split(dir);
+    if (bucket === '' || this.opt.noCheckBucket) return;
+    // Directories inside a bucket are virtual: only the bucket is made.
+    const existing = this.bucketsChecked.get(bucket);
+    if (existing) return existing;
+    const p = this.makeBucket(bucket);
+    this.bucketsChecked.set(bucket, p);
+    p.catch(() => this.bucketsChecked.delete(bucket));
+    return p;
+  }
+
+  async rmdir(dir: string): Promise<void> {
+    const { bucket, key } = this.split(dir);
+    if (bucket === '' || key !== '') return; // virtual directories vanish with their last object
+    await this.send(new DeleteBucketCommand({ Bucket: bucket }), bucket, 'remove bucket', undefined, 'dirNotFound');
+    this.bucketsChecked.delete(bucket);
+  }
+
+  async copy(src: Obj, remote: string): Promise<Obj> {
+    if (!(src instanceof S3Object) || src.fs.client !== this.client) throw fsError('cantCopy', 'not the same S3 remote');
+    const { bucket, key } = this.split(remote);
+    await this.ensureBucket(bucket);
+    return copyObject(this, src, { bucket, key, remote });
+  }
+
+  async close(): Promise<void> {
+    this.client.destroy();
+  }
+}

@@ -1,0 +1,128 @@
+import { Readable } from 'node:stream';
+import { CopyObjectCommand, DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, type HeadObjectCommandOutput } from '@aws-sdk/client-s3';
+import type { HashType, Obj, OpenOptions, PutOptions, SrcInfo, Timestamp } from '../../src/fs/types.js';
+import { fsError } from '../../src/fs/errors.js';
+import { fromDecimalSeconds, toDecimalSeconds } from '../../src/fs/time.js';
+import type { S3Fs } from './fs.js';
+import { copySource } from './keys.js';
+
+/** What a HEAD tells beyond the listing. */
+export interface ObjectMeta {
+  mtime?: Timestamp;
+  md5?: string;
+  contentType?: string;
+  metadata: Record<string, string>;
+  restore?: string;
+}
+
+const MD5_ETAG = /^"?([0-9a-f]{32})"?$/i;
+
+export class S3Object implements Obj {
+  readonly kind = 'object';
+
+  constructor(
+    readonly fs: S3Fs,
+    readonly remote: string,
+    readonly bucket: string,
+    readonly key: string,
+    private _size: number,
+    private lastModified: Timestamp,
+    private etag: string,
+    readonly storageClass: string | undefined,
+    private meta?: ObjectMeta,
+  ) {}
+
+  get size(): number {
+    return this._size;
+  }
+
+  /** Fills the object from a HEAD response. */
+  static fromHead(fs: S3Fs, remote: string, bucket: string, key: string, head: HeadObjectCommandOutput): S3Object {
+    const metadata = head.Metadata ?? {};
+    const md5b64 = metadata.md5chksum;
+    const meta: ObjectMeta = {
+      mtime: metadata.mtime !== undefined ? fromDecimalSeconds(metadata.mtime) : undefined,
+      md5: md5b64 ? Buffer.from(md5b64, 'base64').toString('hex') : undefined,
+      contentType: head.ContentType,
+      metadata,
+      restore: head.Restore,
+    };
+    const lm = head.LastModified ? BigInt(head.LastModified.getTime()) * 1_000_000n : 0n;
+    return new S3Object(fs, remote, bucket, key, head.ContentLength ?? 0, lm, head.ETag ?? '', head.StorageClass, meta);
+  }
+
+  private async head(): Promise<ObjectMeta> {
+    if (this.meta) return this.meta;
+    const res = await this.fs.send<HeadObjectCommandOutput>(new HeadObjectCommand({ Bucket: this.bucket, Key: this.key }), this.remote, 'read metadata of');
+    const fresh = S3Object.fromHead(this.fs, this.remote, this.bucket, this.key, res);
+    this.meta = fresh.meta!;
+    this._size = fresh._size;
+    this.etag = fresh.etag;
+    return this.meta;
+  }
+
+  /** X-Amz-Meta-Mtime as rclone writes it; objects without one report their LastModified. */
+  async modTime(): Promise<Timestamp> {
+    const meta = await this.head();
+    return meta.mtime ?? this.lastModified;
+  }
+
+  async hash(type: HashType): Promise<string> {
+    if (type !== 'md5') return '';
+    const m = MD5_ETAG.exec(this.etag);
+    if (m && !this.fs.sseChangesEtag) return m[1]!.toLowerCase();
+    const meta = await this.head();
+    return meta.md5 ?? '';
+  }
+
+  async open(options: OpenOptions = {}): Promise<Readable> {
+    if (this.storageClass === 'GLACIER' || this.storageClass === 'DEEP_ARCHIVE') {
+      const meta = await this.head();
+      if (!meta.restore?.includes('ongoing-request="false"')) throw fsError('other', `Object in ${this.storageClass}, restore first: ${this.remote}`, { retry: 'noRetry' });
+    }
+    const ranged = options.start !== undefined || options.end !== undefined;
+    const range = ranged ? `bytes=${options.start ?? 0}-${options.end ?? ''}` : undefined;
+    // S3 answers 416 to any range on an empty object.
+    if (this._size === 0 && ranged) return Readable.from([]);
+    const res = await this.fs.send<{ Body?: unknown }>(new GetObjectCommand({ Bucket: this.bucket, Key: this.key, Range: range }), this.remote, 'open', options.signal);
+    return res.Body as Readable;
+  }
+
+  async update(data: Readable, src: SrcInfo, options?: PutOptions): Promise<void> {
+    const fresh = await this.fs.put(data, { ...src, remote: this.remote }, options);
+    Object.assign(this, { _size: fresh._size, lastModified: fresh.lastModified, etag: fresh.etag, meta: fresh.meta });
+  }
+
+  async remove(): Promise<void> {
+    await this.fs.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.key }), this.remote, 'remove');
+  }
+
+  /** Rewrites the metadata with a copy onto itself, keeping content type, ACL, storage class and other metadata. */
+  async setModTime(t: Timestamp): Promise<void> {
+    const meta = await this.head();
+    const metadata = { ...meta.metadata, mtime: toDecimalSeconds(t) };
+    if (this._size > this.fs.opt.copyCutoff) throw fsError('notSupported', `${this.remote}: too large to update the modification time in place`);
+    await this.fs.send(
+      new CopyObjectCommand({
+        ...this.fs.writeParams(this.bucket, this.key),
+        CopySource: copySource(this.bucket, this.key),
+        MetadataDirective: 'REPLACE',
+        Metadata: metadata,
+        ContentType: meta.contentType,
+        StorageClass: (this.storageClass as never) ?? this.fs.writeParams(this.bucket, this.key).StorageClass,
+      }),
+      this.remote,
+      'set modification time of',
+    );
+    this.meta = { ...meta, mtime: t, metadata };
+  }
+
+  /** Used by the Fs after an upload or copy, when it already knows everything. */
+  static known(fs: S3Fs, remote: string, bucket: string, key: string, size: number, etag: string, meta: ObjectMeta): S3Object {
+    return new S3Object(fs, remote, bucket, key, size, BigInt(Date.now()) * 1_000_000n, etag, undefined, meta);
+  }
+
+  get eTag(): string {
+    return this.etag;
+  }
+}

@@ -1,0 +1,49 @@
+/**
+ * What differs between S3 implementations, as data (rclone keeps the same in
+ * backend/s3/provider/*.yaml). The backend reads these instead of branching on names.
+ */
+export interface ProviderQuirks {
+  /** Describes the provider in the wizard and docs. */
+  description: string;
+  /** Virtual-hosted style (bucket.host) instead of path style (host/bucket) unless force_path_style is set. */
+  virtualHostStyle: boolean;
+  /** ListObjectsV2 is supported (list_version 0 means "use this"). */
+  listObjectsV2: boolean;
+  /** Listings may be URL-encoded (encoding-type=url) so control characters survive XML. */
+  urlEncodeListings: boolean;
+  /** The SDK's default CRC checksums (aws-chunked trailers) work; most clones reject them. */
+  sdkChecksums: boolean;
+  /** The ETag of a multipart upload is "md5-of-md5s-N", so only single-part ETags are MD5s. */
+  multipartEtag: boolean;
+  /** Region used when none is configured. */
+  defaultRegion: string;
+}
+
+const clone = (description: string, over: Partial<ProviderQuirks> = {}): ProviderQuirks => ({
+  description,
+  virtualHostStyle: false,
+  listObjectsV2: true,
+  urlEncodeListings: true,
+  sdkChecksums: false,
+  multipartEtag: true,
+  defaultRegion: 'us-east-1',
+  ...over,
+});
+
+export const PROVIDERS: Record<string, ProviderQuirks> = {
+  AWS: clone('Amazon Web Services (AWS) S3', { virtualHostStyle: true, sdkChecksums: true }),
+  Ceph: clone('Ceph Object Storage (RADOS Gateway)', { listObjectsV2: false, urlEncodeListings: false }),
+  Minio: clone('MinIO Object Storage'),
+  Wasabi: clone('Wasabi Object Storage', { virtualHostStyle: true }),
+  DigitalOcean: clone('DigitalOcean Spaces', { virtualHostStyle: true, urlEncodeListings: false }),
+  Cloudflare: clone('Cloudflare R2 Storage', { listObjectsV2: true, urlEncodeListings: false, defaultRegion: 'auto' }),
+  B2: clone('Backblaze B2 (S3-compatible API)', { virtualHostStyle: true }),
+  Scaleway: clone('Scaleway Object Storage', { virtualHostStyle: true }),
+  Linode: clone('Linode Object Storage', { virtualHostStyle: true }),
+  GCS: clone('Google Cloud Storage (S3-compatible API)', { virtualHostStyle: true, listObjectsV2: false, urlEncodeListings: false }),
+  Other: clone('Any other S3 compatible provider', { listObjectsV2: false, urlEncodeListings: false }),
+};
+
+export function quirksFor(provider: string): ProviderQuirks {
+  return PROVIDERS[provider] ?? PROVIDERS.Other!;
+}
