@@ -22,6 +22,11 @@ export function mapError(err: unknown, what: string, notFound: ErrorKind = 'obje
     case 'ENOSPC':
     case 'EDQUOT':
       return fsError('other', `${what}: no space left on device`, { cause: err, retry: 'fatal' });
+    case 'EBUSY':
+    case 'EMFILE':
+    case 'ENFILE':
+    case 'EAGAIN':
+      return fsError('other', `${what}: ${detail}`, { cause: err, retry: 'retryable' });
     case 'ENAMETOOLONG':
       return fsError('other', `${what}: file name too long`, { cause: err, retry: 'noRetry' });
     default:

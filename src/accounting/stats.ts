@@ -1,4 +1,4 @@
-import { errorMessage, isFatal, isRetryable } from '../fs/errors.js';
+import { errorMessage, isFatal, isNoRetry } from '../fs/errors.js';
 import { formatSize } from '../lib/units.js';
 
 export interface Transfer {
@@ -28,8 +28,12 @@ export class Stats {
   serverSideCopyBytes = 0;
   errors = 0;
   fatal = false;
-  /** True while every error so far is one that a retry could fix. */
+  /**
+   * Whether re-running the command may help, as rclone decides: not after a fatal
+   * error, and not when every error said retrying cannot help.
+   */
   retryable = true;
+  private anyRetryable = false;
   lastError: unknown = undefined;
   readonly transferring = new Map<string, Transfer>();
 
@@ -37,7 +41,8 @@ export class Stats {
     this.errors++;
     this.lastError = err;
     if (isFatal(err)) this.fatal = true;
-    if (!isRetryable(err)) this.retryable = false;
+    if (!isNoRetry(err)) this.anyRetryable = true;
+    this.retryable = !this.fatal && this.anyRetryable;
   }
 
   /** Forgets errors before a whole-command retry, as rclone's --retries does. */
@@ -46,6 +51,7 @@ export class Stats {
     this.lastError = undefined;
     this.fatal = false;
     this.retryable = true;
+    this.anyRetryable = false;
   }
 
   startTransfer(name: string, size: number): Transfer {

@@ -21,7 +21,7 @@ export const GLOBAL_FLAGS: FlagDef[] = [
   { name: 'quiet', short: 'q', type: 'bool', help: 'Print as little stuff as possible', group: 'logging' },
   { name: 'log-level', type: 'string', arg: 'LEVEL', help: 'Log level DEBUG|INFO|NOTICE|ERROR (default NOTICE)', group: 'logging' },
   { name: 'log-file', type: 'string', arg: 'FILE', help: 'Log everything to this file', group: 'logging' },
-  { name: 'progress', short: 'P', type: 'bool', help: 'Show progress during transfer (only when stdout is a terminal)', group: 'logging' },
+  { name: 'progress', short: 'P', type: 'bool', help: 'Show progress during transfer (only when stdout and stderr are terminals)', group: 'logging' },
   { name: 'stats', type: 'duration', arg: 'DURATION', default: '1m', help: 'Interval between printing stats at INFO level (0 to disable)', group: 'logging' },
   { name: 'dry-run', short: 'n', type: 'bool', help: 'Do a trial run with no permanent changes', group: 'general' },
   { name: 'transfers', type: 'int', arg: 'N', default: 4, help: 'Number of file transfers to run in parallel', group: 'copy' },

@@ -5,8 +5,13 @@ import { runSync } from '../sync/sync.js';
 import { sameRemote } from '../operations/copy.js';
 
 /** One root lies inside the other (or they are the same) on the same remote. */
+/** Both Fs address the same storage: the same remote, or the local disk under any name (/x, :local:/x, mydisk:/x). */
+function sameStore(a: Fs, b: Fs): boolean {
+  return (a.features.isLocal && b.features.isLocal) || sameRemote(a, b);
+}
+
 export function overlapping(a: Fs, b: Fs): boolean {
-  if (!sameRemote(a, b)) return false;
+  if (!sameStore(a, b)) return false;
   const inside = (x: string, y: string) => x === y || y === '' || x.startsWith(y.endsWith('/') ? y : y + '/');
   return inside(a.root, b.root) || inside(b.root, a.root);
 }
@@ -24,7 +29,7 @@ export async function transfer(env: CommandEnv, mode: 'copy' | 'sync', srcPath: 
   let { ctx } = env;
   if (ctx.opt.backupDir !== undefined) {
     const backup = await env.fs(ctx.opt.backupDir);
-    if (!sameRemote(backup.fs, dst.fs)) throw fsError('usage', `--backup-dir ${ctx.opt.backupDir} must be on the same remote as the destination ${dstPath}`);
+    if (!sameStore(backup.fs, dst.fs)) throw fsError('usage', `--backup-dir ${ctx.opt.backupDir} must be on the same remote as the destination ${dstPath}`);
     if (overlapping(backup.fs, dst.fs)) throw fsError('usage', `--backup-dir ${ctx.opt.backupDir} must not overlap the destination ${dstPath}: put it outside`);
     if (overlapping(backup.fs, src.fs)) throw fsError('usage', `--backup-dir ${ctx.opt.backupDir} must not overlap the source ${srcPath}`);
     ctx = { ...ctx, backupFs: backup.fs };

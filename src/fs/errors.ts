@@ -80,6 +80,7 @@ export function exitCodeFor(err: unknown): number {
     if (err.retry === 'retryable') return ExitCode.retryError;
     if (err.retry === 'noRetry') return ExitCode.noRetryError;
   }
+  if (isRetryable(err)) return ExitCode.retryError;
   return ExitCode.uncategorized;
 }
 
@@ -90,6 +91,11 @@ export function isRetryable(err: unknown): boolean {
   if (err instanceof FsError) return err.retry === 'retryable';
   const code = (err as { code?: unknown } | null)?.code;
   return typeof code === 'string' && RETRYABLE_CODES.has(code);
+}
+
+/** Errors that say retrying cannot help: classified noRetry or fatal. */
+export function isNoRetry(err: unknown): boolean {
+  return err instanceof FsError && (err.retry === 'noRetry' || err.retry === 'fatal' || err.kind === 'usage' || err.kind === 'config');
 }
 
 export function isFatal(err: unknown): boolean {

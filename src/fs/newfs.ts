@@ -39,7 +39,7 @@ export async function newFs(input: string, r: FsResolver): Promise<NewFsResult> 
     const known = remoteNames(r);
     throw fsError(
       'config',
-      `remote "${parsed.name}" not found in config file ${r.configFile}: check the name or create it with "nclone config"` +
+      `remote "${parsed.name}" not found in config file ${r.configFile}: check the name, add a [${parsed.name}] section, or set NCLONE_CONFIG_${parsed.name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_TYPE` +
         (known.length ? ` (remotes: ${known.join(', ')})` : ''),
     );
   }
@@ -65,7 +65,8 @@ async function open(
 ): Promise<NewFsResult> {
   const backendEnv: Record<string, string> = {};
   for (const opt of def.options) {
-    const v = r.env[envName(def.name, opt.name)];
+    // NCLONE_LOCAL_LINKS, or the global alias's NCLONE_LINKS (--links) as rclone reads RCLONE_LINKS.
+    const v = r.env[envName(def.name, opt.name)] ?? (opt.flag ? r.env[`NCLONE_${opt.flag.name.toUpperCase().replace(/-/g, '_')}`] : undefined);
     if (v !== undefined) backendEnv[opt.name] = v;
   }
   // Priority: connection string > flags > NCLONE_CONFIG_<REMOTE>_* > NCLONE_<BACKEND>_* > config file > defaults.

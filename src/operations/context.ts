@@ -74,8 +74,8 @@ export interface OperationContext {
  * The one gate for --dry-run: returns true (and says what would have happened) when the
  * action must be skipped.
  */
-export function skipDestructive(ctx: OperationContext, subject: string, action: string): boolean {
+export function skipDestructive(ctx: OperationContext, subject: string, action: string, detail = ''): boolean {
   if (!ctx.opt.dryRun) return false;
-  logNotice(subject, `Skipped ${action} as --dry-run is set`);
+  logNotice(subject, `Skipped ${action} as --dry-run is set${detail ? ` ${detail}` : ''}`);
   return true;
 }

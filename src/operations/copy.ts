@@ -21,7 +21,11 @@ export function sameRemote(a: Fs, b: Fs): boolean {
  * Returns the new object, or undefined under --dry-run.
  */
 export async function copyObject(ctx: OperationContext, fdst: Fs, dst: Obj | undefined, remote: string, src: Obj): Promise<Obj | undefined> {
-  if (skipDestructive(ctx, remote, `copy (size ${src.size})`)) return undefined;
+  if (skipDestructive(ctx, remote, 'copy', `(size ${src.size})`)) {
+    // Counted as if sent, so a trial run's summary shows what the real one would move.
+    ctx.stats.bytes += Math.max(0, src.size);
+    return undefined;
+  }
   if (dst && ctx.backupFs) {
     await moveToBackup(ctx, dst);
     dst = undefined;

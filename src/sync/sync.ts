@@ -1,6 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import type { Dir, Fs, Obj } from '../fs/types.js';
-import { errorMessage, fsError, isKind } from '../fs/errors.js';
+import { errorMessage, fsError, isKind, isFatal } from '../fs/errors.js';
 import { march } from '../march/march.js';
 import { BoundedPool } from '../lib/pool.js';
 import { logDebug, logError, logInfo } from '../lib/log.js';
@@ -92,6 +92,11 @@ class SyncEngine {
   private countError(subject: string | undefined, err: unknown): void {
     logError(subject, errorMessage(err));
     this.ctx.stats.countError(err);
+    // A fatal error (disk full, bad credentials) stops the whole run, as in rclone.
+    if (isFatal(err) && !this.stop.signal.aborted) {
+      this.stopError ??= err;
+      this.stop.abort(err);
+    }
   }
 
   async run(): Promise<void> {
