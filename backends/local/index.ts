@@ -29,5 +29,7 @@ export const localBackend: BackendDef = {
       flag: { name: 'skip-links' },
     },
   ],
+  // file:///abs/path, percent-decoded.
+  url: { schemes: ['file'], parse: (rest) => ({ root: decodeURIComponent(rest.replace(/^localhost(?=\/)/, '')), params: {}, warnings: [] }) },
   load: () => import('./fs.js'),
 };

@@ -47,3 +47,28 @@ export const PROVIDERS: Record<string, ProviderQuirks> = {
 export function quirksFor(provider: string): ProviderQuirks {
   return PROVIDERS[provider] ?? PROVIDERS.Other!;
 }
+
+/** Endpoint host patterns and the provider (and region, from the host) each implies. */
+const HOSTS: { pattern: RegExp; provider: string; region?: (m: RegExpExecArray) => string | undefined }[] = [
+  { pattern: /(?:^|\.)s3[.-](?:dualstack\.)?([a-z]{2}(?:-gov)?-[a-z]+-\d)\.amazonaws\.com(?:\.cn)?$/, provider: 'AWS', region: (m) => m[1] },
+  { pattern: /(?:^|\.)amazonaws\.com(?:\.cn)?$/, provider: 'AWS' },
+  { pattern: /^(?:s3\.)?([a-z0-9-]+)\.digitaloceanspaces\.com$/, provider: 'DigitalOcean', region: (m) => m[1] },
+  { pattern: /^s3\.([a-z0-9-]+)\.wasabisys\.com$/, provider: 'Wasabi', region: (m) => m[1] },
+  { pattern: /(?:^|\.)wasabisys\.com$/, provider: 'Wasabi' },
+  { pattern: /^s3\.([a-z0-9-]+)\.backblazeb2\.com$/, provider: 'B2', region: (m) => m[1] },
+  { pattern: /(?:^|\.)backblazeb2\.com$/, provider: 'B2' },
+  { pattern: /^([a-z0-9-]+)\.linodeobjects\.com$/, provider: 'Linode', region: (m) => m[1] },
+  { pattern: /^s3\.([a-z0-9-]+)\.scw\.cloud$/, provider: 'Scaleway', region: (m) => m[1] },
+  { pattern: /(?:^|\.)r2\.cloudflarestorage\.com$/, provider: 'Cloudflare', region: () => 'auto' },
+  { pattern: /(?:^|\.)storage\.googleapis\.com$/, provider: 'GCS' },
+];
+
+/** The provider an endpoint belongs to, from its host name; undefined for unknown hosts (provider Other). */
+export function detectProvider(endpointOrHost: string): { provider: string; region?: string } | undefined {
+  const host = endpointOrHost.replace(/^[a-z]+:\/\//i, '').replace(/[/:].*$/, '').toLowerCase();
+  for (const h of HOSTS) {
+    const m = h.pattern.exec(host);
+    if (m) return { provider: h.provider, region: h.region?.(m) };
+  }
+  return undefined;
+}

@@ -95,3 +95,20 @@ export function envRemoteNames(env: Env): string[] {
   }
   return names.sort();
 }
+
+/**
+ * Replaces ${VAR} in config file values with environment variables, so a config file can be
+ * committed without its secrets. An unset variable is an error naming it; $${ writes a literal ${.
+ */
+export function expandEnvRefs(values: Record<string, string>, env: Env, where: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(values)) {
+    out[key] = value.replace(/\$?\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (whole, name: string) => {
+      if (whole.startsWith('$$')) return whole.slice(1);
+      const v = env[name];
+      if (v === undefined) throw fsError('config', `${where}: option ${key} uses \${${name}}, which is not set: export ${name} or edit the value`);
+      return v;
+    });
+  }
+  return out;
+}

@@ -4,8 +4,9 @@ import { ConfigMap, type ConfigLayer } from './configmap.js';
 import { fsError } from './errors.js';
 import { envName } from './options.js';
 import { parsePath } from './path.js';
+import { logNotice } from '../lib/log.js';
 import type { ConfigDocument } from '../config/document.js';
-import { envRemoteNames, remoteFromEnv, type Env } from '../config/config.js';
+import { envRemoteNames, expandEnvRefs, remoteFromEnv, type Env } from '../config/config.js';
 
 /** Everything needed to turn a command-line path into an Fs. */
 export interface FsResolver {
@@ -26,6 +27,14 @@ export async function newFs(input: string, r: FsResolver): Promise<NewFsResult> 
   const parsed = parsePath(input);
   if (parsed.kind === 'local') {
     return open(r, r.registry.get('local')!, 'local', path.resolve(parsed.path), []);
+  }
+  if (parsed.kind === 'url') {
+    const def = r.registry.byScheme(parsed.scheme);
+    if (!def) throw fsError('usage', `unknown URL scheme "${parsed.scheme}://" in "${redactUrl(input)}": use remote:path, or one of ${schemes(r)}`);
+    const u = def.url!.parse(parsed.rest, parsed.scheme);
+    checkParams(def, u.params, redactUrl(input));
+    for (const w of u.warnings) warnOnce(w);
+    return open(r, def, `:${def.name}`, u.root, [{ source: 'the URL', values: u.params }]);
   }
   if (parsed.kind === 'onTheFly') {
     const def = r.registry.get(parsed.backend);
@@ -52,7 +61,8 @@ export async function newFs(input: string, r: FsResolver): Promise<NewFsResult> 
     { source: 'the connection string', values: parsed.params },
     { source: `NCLONE_CONFIG_${parsed.name.toUpperCase()}_* variables`, values: fromEnv },
   ];
-  return open(r, def, parsed.name, parsed.path, layers, section ? { source: `config file ${r.configFile}`, values: section } : undefined);
+  const fileLayer = section ? { source: `config file ${r.configFile}`, values: expandEnvRefs(section, r.env, `remote "${parsed.name}" in ${r.configFile}`) } : undefined;
+  return open(r, def, parsed.name, parsed.path, layers, fileLayer);
 }
 
 async function open(
@@ -88,6 +98,26 @@ function checkParams(def: BackendDef, params: Record<string, string>, input: str
       throw fsError('usage', `unknown option "${key}" for backend ${def.name} in "${input}": valid options are ${known || '(none)'}`);
     }
   }
+}
+
+const warned = new Set<string>();
+function warnOnce(message: string): void {
+  if (warned.has(message)) return;
+  warned.add(message);
+  logNotice(undefined, message);
+}
+
+/** A URL with its query values hidden, for messages: they may hold keys. */
+export function redactUrl(input: string): string {
+  return input.replace(/\?.*$/s, (q) => (q.length > 1 ? '?...' : q));
+}
+
+function schemes(r: FsResolver): string {
+  return r.registry
+    .all()
+    .flatMap((d) => d.url?.schemes ?? [])
+    .map((s) => `${s}://`)
+    .join(', ');
 }
 
 function names(r: FsResolver): string {

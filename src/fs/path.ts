@@ -5,9 +5,11 @@ import { fsError } from './errors.js';
  * - local:   /abs, rel/dir, ./a:b (a colon after a slash is part of a local name)
  * - remote:  name:path, name,key=value:path (options override the remote's)
  * - on the fly: :backend:path, :backend,key=value,...:path
+ * - URLs:    scheme://... (s3://bucket/path?region=...), interpreted by the backend owning the scheme
  */
 export type ParsedPath =
   | { kind: 'local'; path: string }
+  | { kind: 'url'; scheme: string; rest: string }
   | { kind: 'remote'; name: string; params: Record<string, string>; path: string }
   | { kind: 'onTheFly'; backend: string; params: Record<string, string>; path: string };
 
@@ -20,6 +22,8 @@ export function isValidRemoteName(name: string): boolean {
 
 export function parsePath(input: string): ParsedPath {
   if (input === '') throw fsError('usage', 'empty path: give a local path or remote:path');
+  const url = /^([a-z][a-z0-9+.-]*):\/\/(.*)$/is.exec(input);
+  if (url) return { kind: 'url', scheme: url[1]!.toLowerCase(), rest: url[2]! };
   const onTheFly = input.startsWith(':');
   let i = onTheFly ? 1 : 0;
   while (i < input.length && NAME_CHAR.test(input[i]!)) i++;

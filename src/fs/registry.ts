@@ -25,7 +25,16 @@ export interface BackendDef {
   name: string;
   description: string;
   options: OptionDef[];
+  /** URL schemes this backend takes (s3://...) and how a URL becomes a root and options. */
+  url?: { schemes: string[]; parse(rest: string, scheme: string): UrlRemote };
   load(): Promise<BackendModule>;
+}
+
+/** What a URL says: the root inside the backend, its options, and anything worth a warning. */
+export interface UrlRemote {
+  root: string;
+  params: Record<string, string>;
+  warnings: string[];
 }
 
 export class Registry {
@@ -37,6 +46,10 @@ export class Registry {
 
   get(name: string): BackendDef | undefined {
     return this.byName.get(name);
+  }
+
+  byScheme(scheme: string): BackendDef | undefined {
+    return this.all().find((d) => d.url?.schemes.includes(scheme));
   }
 
   all(): BackendDef[] {

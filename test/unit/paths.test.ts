@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { parsePath } from '../../src/fs/path.js';
+import { FsError } from '../../src/fs/errors.js';
+
+describe('parsePath', () => {
+  it.each([
+    ['/abs/dir', { kind: 'local', path: '/abs/dir' }],
+    ['rel/dir', { kind: 'local', path: 'rel/dir' }],
+    ['./a:b', { kind: 'local', path: './a:b' }],
+    ['dir/x:y', { kind: 'local', path: 'dir/x:y' }],
+    ['plain', { kind: 'local', path: 'plain' }],
+    ['remote:', { kind: 'remote', name: 'remote', params: {}, path: '' }],
+    ['my remote:bucket/dir', { kind: 'remote', name: 'my remote', params: {}, path: 'bucket/dir' }],
+    ['r.1_x-y@z+:p', { kind: 'remote', name: 'r.1_x-y@z+', params: {}, path: 'p' }],
+    ['remote,acl=public-read:bucket/path', { kind: 'remote', name: 'remote', params: { acl: 'public-read' }, path: 'bucket/path' }],
+    [':local:/tmp/x', { kind: 'onTheFly', backend: 'local', params: {}, path: '/tmp/x' }],
+    [':s3,env_auth:bucket', { kind: 'onTheFly', backend: 's3', params: { env_auth: 'true' }, path: 'bucket' }],
+    [
+      ":s3,provider=Minio,endpoint='http://127.0.0.1:7480',access_key_id=K,secret_access_key=S:bucket/path",
+      { kind: 'onTheFly', backend: 's3', params: { provider: 'Minio', endpoint: 'http://127.0.0.1:7480', access_key_id: 'K', secret_access_key: 'S' }, path: 'bucket/path' },
+    ],
+    [`:s3,secret_access_key="a/b:c,d""e":b`, { kind: 'onTheFly', backend: 's3', params: { secret_access_key: 'a/b:c,d"e' }, path: 'b' }],
+    [":s3,x='it''s':b", { kind: 'onTheFly', backend: 's3', params: { x: "it's" }, path: 'b' }],
+    [':s3,access-key-id=K:b', { kind: 'onTheFly', backend: 's3', params: { access_key_id: 'K' }, path: 'b' }],
+    ['s3://bucket/path?region=eu-west-1', { kind: 'url', scheme: 's3', rest: 'bucket/path?region=eu-west-1' }],
+    ['FILE:///tmp', { kind: 'url', scheme: 'file', rest: '/tmp' }],
+  ])('%s', (input, want) => {
+    expect(parsePath(input)).toEqual(want);
+  });
+
+  it.each([
+    ['', /empty path/],
+    [":s3,endpoint='http://x:b", /unterminated ' quote in option endpoint/],
+    [':s3,=v:b', /empty option name/],
+    [':-bad:x', /"-bad" is not a valid backend name/],
+    [":s3,a='b'c:x", /expected ':' after the backend options/],
+  ])('rejects %j clearly', (input, message) => {
+    let err: unknown;
+    try {
+      parsePath(input);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(FsError);
+    expect((err as FsError).kind).toBe('usage');
+    expect((err as Error).message).toMatch(message);
+  });
+});
