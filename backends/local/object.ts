@@ -70,7 +70,10 @@ export class LocalObject implements Obj {
     } catch (err) {
       throw mapError(err, `open ${this.path}`);
     }
-    return createReadStream('', { fd: handle, start: options.start, end: options.end, signal: options.signal, highWaterMark: 256 * 1024 });
+    // Each read allocates a whole highWaterMark buffer: size it to the file so that many
+    // small files don't churn 256 KiB buffers (and the garbage collector) each.
+    const highWaterMark = Math.min(256 * 1024, Math.max(1024, this._size + 1));
+    return createReadStream('', { fd: handle, start: options.start, end: options.end, signal: options.signal, highWaterMark });
   }
 
   async update(data: Readable, src: SrcInfo, options?: PutOptions): Promise<void> {
