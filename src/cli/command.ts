@@ -1,11 +1,14 @@
 import type { NewFsResult } from '../fs/registry.js';
 import type { OperationContext } from '../operations/context.js';
 import type { FsResolver } from '../fs/newfs.js';
+import type { PasswordSource } from '../config/store.js';
 
 /** What a command's run function gets from the shared runner. */
 export interface CommandEnv {
   ctx: OperationContext;
   resolver: FsResolver;
+  /** How to get the password of an encrypted config file. */
+  passwords: PasswordSource;
   /** Resolves a command-line path to an Fs (and a file name when it names a file). */
   fs(path: string): Promise<NewFsResult>;
   /** Writes one line of results to stdout, waiting when the reader is slow. */
@@ -23,6 +26,10 @@ export interface CommandDef {
   /** Longer help, shown by `nclone help CMD` and `CMD --help`. */
   description: string;
   flags?: { spec: string; help: string }[];
+  /** Does not read the config file before running (config management, version). */
+  noConfig?: boolean;
+  /** Subcommands, e.g. config create; the parent's own run handles the bare command. */
+  subcommands?: CommandDef[];
   /** Shows progress and the final stats summary, and is re-run by --retries. */
   transfers?: boolean;
   run(env: CommandEnv, args: string[]): Promise<void>;

@@ -17,6 +17,7 @@ export interface FlagDef {
 
 export const GLOBAL_FLAGS: FlagDef[] = [
   { name: 'config', type: 'string', arg: 'FILE', help: 'Config file (default $NCLONE_CONFIG or ~/.config/nclone/nclone.conf)', group: 'general' },
+  { name: 'password-command', type: 'string', arg: 'COMMAND', help: 'Command whose output is the config file password (else $NCLONE_CONFIG_PASS, else a prompt)', group: 'general' },
   { name: 'verbose', short: 'v', type: 'count', help: 'Print lots more stuff (repeat for more)', group: 'logging' },
   { name: 'quiet', short: 'q', type: 'bool', help: 'Print as little stuff as possible', group: 'logging' },
   { name: 'log-level', type: 'string', arg: 'LEVEL', help: 'Log level DEBUG|INFO|NOTICE|ERROR (default NOTICE)', group: 'logging' },

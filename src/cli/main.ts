@@ -47,13 +47,19 @@ function backendFlagValues(values: Record<string, unknown>, keys: Map<string, { 
   return out;
 }
 
-function addCommand(program: Command, def: CommandDef, keys: Map<string, { backend: string; option: string }>, signal: AbortSignal, done: (code: number) => void): void {
-  const cmd = program.command(def.name).summary(def.summary).description(`${def.summary}\n\n${def.description}`);
-  for (const a of def.args) cmd.argument(a.endsWith('?') ? `[${a.slice(0, -1)}]` : `<${a}>`);
+function addCommand(parent: Command, def: CommandDef, keys: Map<string, { backend: string; option: string }>, signal: AbortSignal, done: (code: number) => void): void {
+  const cmd = parent.command(def.name).summary(def.summary).description(`${def.summary}\n\n${def.description}`);
+  // "name?" is optional, "name..." takes the rest of the arguments.
+  for (const a of def.args) {
+    const optional = a.endsWith('?');
+    const bare = optional ? a.slice(0, -1) : a;
+    cmd.argument(optional ? `[${bare}]` : `<${bare}>`);
+  }
   for (const f of def.flags ?? []) cmd.option(f.spec, f.help);
+  for (const sub of def.subcommands ?? []) addCommand(cmd, sub, keys, signal, done);
   cmd.action(async (...params: unknown[]) => {
     const self = params[params.length - 1] as Command;
-    const args = params.slice(0, def.args.length).filter((a): a is string => typeof a === 'string');
+    const args = params.slice(0, def.args.length).flatMap((a) => (typeof a === 'string' ? [a] : Array.isArray(a) ? (a as string[]) : []));
     const values = self.optsWithGlobals();
     done(await runCommand(def, args, values, backendFlagValues(values, keys), signal));
   });

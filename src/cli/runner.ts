@@ -2,7 +2,9 @@ import * as path from 'node:path';
 import { Progress } from '../accounting/progress.js';
 import { resetCurrentStats, type Stats } from '../accounting/stats.js';
 import { TokenBucket } from '../accounting/stream.js';
-import { configPath, loadConfig } from '../config/config.js';
+import { configPath } from '../config/config.js';
+import { ConfigDocument } from '../config/document.js';
+import { loadConfig, type PasswordSource } from '../config/store.js';
 import { ExitCode, exitCodeFor, errorMessage, FsError, fsError } from '../fs/errors.js';
 import { newFs, type FsResolver } from '../fs/newfs.js';
 import { Filter } from '../filter/filter.js';
@@ -33,10 +35,17 @@ export async function runCommand(def: CommandDef, args: string[], cliFlags: Flag
     opt = operationOptions(flags);
     const filter = await Filter.create(filterOptions(flags));
     const configFile = configPath(flags.config as string | undefined);
-    const resolver: FsResolver = { registry: defaultRegistry(), config: await loadConfig(configFile), configFile, env: process.env, backendFlags };
+    const passwords: PasswordSource = {
+      env: process.env,
+      passwordCommand: flags.passwordCommand as string | undefined,
+      prompt: process.stdin.isTTY ? promptPassword : undefined,
+    };
+    // Commands that manage the config file read it themselves (and must work when it is broken).
+    const config = def.noConfig ? ConfigDocument.empty() : (await loadConfig(configFile, passwords)).doc;
+    const resolver: FsResolver = { registry: defaultRegistry(), config, configFile, env: process.env, backendFlags };
     const rate = bwlimit(flags);
     const ctx: OperationContext = { opt, filter, stats, bwlimit: rate > 0 ? new TokenBucket(rate) : undefined, signal };
-    const env: CommandEnv = { ctx, resolver, fs: (p) => newFs(p, resolver), out: writeLine, flags: cliFlags };
+    const env: CommandEnv = { ctx, resolver, passwords, fs: (p) => newFs(p, resolver), out: writeLine, flags: cliFlags };
 
     if (def.transfers && flags.progress === true && process.stdout.isTTY && process.stderr.isTTY) {
       progress = new Progress(stats);
@@ -98,6 +107,13 @@ function finish(def: CommandDef, stats: Stats, opt: OperationContext['opt'] | un
 
 function isUsage(err: unknown): boolean {
   return err instanceof FsError && (err.kind === 'usage' || err.kind === 'config');
+}
+
+/** Asks for a password on the terminal without echoing it. */
+export async function promptPassword(message: string): Promise<string> {
+  const { default: inquirer } = await import('inquirer');
+  const answer = await inquirer.prompt<{ password: string }>([{ type: 'password', name: 'password', message, mask: '*' }], {});
+  return answer.password;
 }
 
 /** One clear line for the error; the stack only at -vv. */

@@ -36,6 +36,8 @@ export async function copyObject(ctx: OperationContext, fdst: Fs, dst: Obj | und
       const obj = await withRetries(() => fdst.copy!(src, remote), { attempts: ctx.opt.lowLevelRetries, signal: ctx.signal, what: remote });
       ctx.stats.serverSideCopies++;
       ctx.stats.serverSideCopyBytes += Math.max(0, src.size);
+      // Counted as transferred too, as rclone does, so the summary reaches 100%.
+      ctx.stats.bytes += Math.max(0, src.size);
       ctx.stats.transfers++;
       logInfo(remote, dst ? 'Copied (server-side copy, replaced existing)' : 'Copied (server-side copy)');
       return obj;

@@ -1,0 +1,22 @@
+import type { CommandDef } from '../../cli/command.js';
+import { fsError } from '../../fs/errors.js';
+import { configCreate, configDelete, configUpdate } from './create.js';
+import { configEncryption } from './encryption.js';
+import { configDump, configFile, configProviders, configRedacted, configShow, configTouch } from './show.js';
+
+export const config: CommandDef = {
+  name: 'config',
+  args: [],
+  summary: 'Enter an interactive configuration session, or manage remotes with subcommands.',
+  description:
+    'Without a subcommand, starts the interactive wizard (it needs a terminal). For scripts: config create, update, delete, show, redacted, dump, file, touch, providers and encryption.',
+  noConfig: true,
+  subcommands: [configCreate, configUpdate, configDelete, configShow, configRedacted, configDump, configFile, configTouch, configProviders, configEncryption],
+  run: async (env) => {
+    if (!process.stdin.isTTY || !process.stdout.isTTY) {
+      throw fsError('usage', 'nclone config is interactive and needs a terminal: in scripts use "nclone config create NAME TYPE key=value ..."');
+    }
+    const { runWizard } = await import('../../config/wizard/terminal.js');
+    await runWizard(env);
+  },
+};

@@ -1,0 +1,18 @@
+import type { CommandDef } from '../cli/command.js';
+import { allRemotes } from './config/show.js';
+
+export const listremotes: CommandDef = {
+  name: 'listremotes',
+  args: [],
+  summary: 'List all the remotes in the config file and defined in environment variables.',
+  description: 'Prints one remote per line as "name:"; with --long, its type too. Remotes defined only by NCLONE_CONFIG_<NAME>_TYPE are included.',
+  flags: [{ spec: '--long', help: 'Show the type as well as names' }],
+  noConfig: true,
+  run: async (env) => {
+    const remotes = await allRemotes(env);
+    const width = Math.max(0, ...[...remotes.keys()].map((n) => n.length + 1));
+    for (const [name, values] of [...remotes].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      await env.out(env.flags.long === true ? `${`${name}:`.padEnd(width)} ${values.type ?? ''}` : `${name}:`);
+    }
+  },
+};

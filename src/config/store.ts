@@ -1,0 +1,125 @@
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { promises as fsp, constants as fsc } from 'node:fs';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+import { fsError } from '../fs/errors.js';
+import type { Env } from './config.js';
+import { decryptConfig, encryptConfig, isEncrypted } from './crypt.js';
+import { ConfigDocument, ConfigSyntaxError } from './document.js';
+
+const execFileP = promisify(execFile);
+
+/** Where the password of an encrypted config comes from. */
+export interface PasswordSource {
+  env: Env;
+  /** --password-command: run by the shell; the first line it prints is the password. */
+  passwordCommand?: string;
+  /** Asks on the terminal when nothing else gives a password. */
+  prompt?: (message: string) => Promise<string>;
+}
+
+/** A config as read: the document, and the password when the file is encrypted (so a save keeps it encrypted). */
+export interface LoadedConfig {
+  doc: ConfigDocument;
+  password?: string;
+}
+
+/** NCLONE_CONFIG_PASS, else --password-command, else a prompt, else a clear error. */
+export async function configPassword(src: PasswordSource, file: string): Promise<string> {
+  if (src.env.NCLONE_CONFIG_PASS) return src.env.NCLONE_CONFIG_PASS;
+  if (src.passwordCommand) {
+    let out: string;
+    try {
+      out = (await execFileP('/bin/sh', ['-c', src.passwordCommand])).stdout;
+    } catch (err) {
+      throw fsError('config', `--password-command failed: ${String((err as Error).message).split('\n')[0]}`);
+    }
+    const pass = out.split(/\r?\n/)[0] ?? '';
+    if (pass === '') throw fsError('config', '--password-command printed no password');
+    return pass;
+  }
+  if (src.prompt) return src.prompt(`Enter the configuration password for ${file}:`);
+  throw fsError('config', `config file ${file} is encrypted: set NCLONE_CONFIG_PASS or use --password-command`);
+}
+
+/** Reads the config file; a missing file is an empty config, any other problem is a clear error. */
+export async function loadConfig(file: string, passwords?: PasswordSource): Promise<LoadedConfig> {
+  let text: string;
+  try {
+    text = (await fsp.readFile(file, 'utf8')).replace(/^\uFEFF/, '');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { doc: ConfigDocument.empty() };
+    throw fsError('config', `can't read config file ${file}: ${(err as Error).message}`);
+  }
+  let password: string | undefined;
+  if (isEncrypted(text)) {
+    if (!passwords) throw fsError('config', `config file ${file} is encrypted: set NCLONE_CONFIG_PASS or use --password-command`);
+    password = await configPassword(passwords, file);
+    text = decryptConfig(text, password, file);
+  }
+  try {
+    return { doc: ConfigDocument.parse(text), password };
+  } catch (err) {
+    if (err instanceof ConfigSyntaxError) throw fsError('config', `config file ${file} line ${err.line}: ${err.message}: fix or remove that line`);
+    throw err;
+  }
+}
+
+/** Writes atomically (temporary file, fsync, rename) with mode 0600; encrypted when a password is given. */
+export async function saveConfig(file: string, doc: ConfigDocument, password?: string): Promise<void> {
+  await fsp.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  try {
+    const handle = await fsp.open(tmp, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL, 0o600);
+    try {
+      await handle.writeFile(password === undefined ? doc.toString() : encryptConfig(doc.toString(), password), 'utf8');
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await fsp.rename(tmp, file);
+  } catch (err) {
+    await fsp.rm(tmp, { force: true });
+    throw fsError('config', `can't write config file ${file}: ${(err as Error).message}`);
+  }
+}
+
+/**
+ * Runs a read-modify-write of the config file under a lock file beside it, so two nclone
+ * processes editing at once never lose each other's changes. A lock whose owner has died
+ * is taken over.
+ */
+export async function withConfigLock<T>(file: string, fn: () => Promise<T>, timeoutMs = 10_000): Promise<T> {
+  const lock = `${file}.lock`;
+  await fsp.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const h = await fsp.open(lock, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL, 0o600);
+      await h.writeFile(String(process.pid));
+      await h.close();
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw fsError('config', `can't lock config file ${file}: ${(err as Error).message}`);
+      const owner = Number(await fsp.readFile(lock, 'utf8').catch(() => ''));
+      if (owner > 0 && !alive(owner)) await fsp.rm(lock, { force: true });
+      else if (Date.now() > deadline) throw fsError('config', `config file ${file} is locked by process ${owner || '?'}: remove ${lock} if that process is gone`);
+      else await new Promise((r) => setTimeout(r, 20 + Math.random() * 30));
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    await fsp.rm(lock, { force: true });
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
