@@ -6,7 +6,7 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, HttpRequest } from '@smithy/types';
 import { fsError } from '../../src/fs/errors.js';
-import { logNotice } from '../../src/lib/log.js';
+import { logDebug, logNotice } from '../../src/lib/log.js';
 import { signV2 } from './sigv2.js';
 import type { ProviderQuirks } from './providers.js';
 
@@ -88,6 +88,15 @@ export function makeClient(s: ClientSettings): { client: S3Client; auth: AuthMod
     responseChecksumValidation: checksums,
     followRegionRedirects: s.isAws && endpoint === undefined,
     maxAttempts: 3,
+    // Without a logger the SDK writes some warnings straight to the console (e.g. "An error was
+    // encountered in a non-retryable streaming request." on every failed upload): nclone reports
+    // the error itself, so these go to the debug log.
+    logger: {
+      debug: () => undefined,
+      info: () => undefined,
+      warn: (...m: unknown[]) => logDebug(undefined, `s3: ${m.map(String).join(' ')}`),
+      error: (...m: unknown[]) => logDebug(undefined, `s3: ${m.map(String).join(' ')}`),
+    },
   };
   if (mode === 'anonymous') {
     Object.assign(config, ANONYMOUS);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import {
   CreateBucketCommand,
@@ -80,7 +81,7 @@ export async function newFs(name: string, root: string, c: ConfigMap): Promise<N
     noCheckBucket: c.bool('no_check_bucket'),
     leavePartsOnError: c.bool('leave_parts_on_error'),
   };
-  const { client, auth } = makeClient({
+  const settings = {
     quirks,
     isAws: provider === 'AWS',
     region,
@@ -95,15 +96,20 @@ export async function newFs(name: string, root: string, c: ConfigMap): Promise<N
     sharedCredentialsFile: c.string('shared_credentials_file'),
     maxSockets: 64,
     env: process.env,
-  });
+  };
+  const { client, auth } = makeClient(settings);
+  // Two Fs of the same remote reaching the same server as the same user can copy server-side
+  // between each other (rclone's SameConfig), e.g. from one bucket to another.
+  const { quirks: _q, env: _e, maxSockets: _m, ...connection } = settings;
+  const sameConfig = createHash('sha256').update(JSON.stringify([name, connection])).digest('hex');
   const clean = root.replace(/^\/+|\/+$/g, '');
-  const fs = new S3Fs(name, clean, opt, quirks, client, auth);
+  const fs = new S3Fs(name, clean, opt, quirks, client, auth, sameConfig);
   // A root naming an object gives an Fs at its parent plus the object's name (rclone's ErrorIsFile).
   if (fs.rootKey !== '') {
     try {
       await client.send(new HeadObjectCommand({ Bucket: fs.bucket, Key: fs.rootKey }));
       const cut = clean.lastIndexOf('/');
-      return { fs: new S3Fs(name, clean.slice(0, cut), opt, quirks, client, auth), file: clean.slice(cut + 1) };
+      return { fs: new S3Fs(name, clean.slice(0, cut), opt, quirks, client, auth, sameConfig), file: clean.slice(cut + 1) };
     } catch {
       // Not an object (or not readable as one): a directory.
     }
@@ -133,6 +139,8 @@ export class S3Fs implements Fs {
     readonly quirks: ProviderQuirks,
     readonly client: S3Client,
     readonly auth: AuthMode,
+    /** Identifies the remote's connection settings: Fs with equal values may copy server-side between each other. */
+    readonly sameConfig = '',
   ) {
     const i = root.indexOf('/');
     this.bucket = i < 0 ? root : root.slice(0, i);
@@ -188,7 +196,7 @@ export class S3Fs implements Fs {
       for (const o of objects) if (o.Key !== prefix) entries.push(this.fromListing(bucket, o));
     });
     // A prefix with nothing under it is a directory that does not exist.
-    if (entries.length === 0 && key !== '') throw fsError('dirNotFound', `${this.name}:${dir}: directory not found`, { retry: 'noRetry' });
+    if (entries.length === 0 && key !== '') throw fsError('dirNotFound', `${this.name}:${[this.root, dir].filter((p) => p !== '').join('/')}: directory not found`, { retry: 'noRetry' });
     return entries;
   }
 
@@ -225,7 +233,7 @@ export class S3Fs implements Fs {
       }
       if (page.length) await callback(page);
     });
-    if (!found && key !== '') throw fsError('dirNotFound', `${this.name}:${dir}: directory not found`, { retry: 'noRetry' });
+    if (!found && key !== '') throw fsError('dirNotFound', `${this.name}:${[this.root, dir].filter((p) => p !== '').join('/')}: directory not found`, { retry: 'noRetry' });
   }
 
   private fromListing(bucket: string, o: _Object): S3Object {
@@ -265,10 +273,12 @@ export class S3Fs implements Fs {
         const res = await this.send<any>(new ListObjectsCommand({ ...base, Marker: token }), where, 'list', undefined, 'dirNotFound');
         contents = res.Contents ?? [];
         prefixes = (res.CommonPrefixes ?? []).map((p: { Prefix?: string }) => p.Prefix!);
-        // v1 gives NextMarker only with a delimiter; otherwise the last key is the marker.
-        const last = [contents.at(-1)?.Key, prefixes.at(-1)].filter((k): k is string => !!k).sort().at(-1);
-        next = res.IsTruncated ? (res.NextMarker ?? last) : undefined;
-        if (next && encoded) next = decodeListedKey(next, true);
+        // v1 gives NextMarker only with a delimiter; otherwise the last key is the marker. NextMarker
+        // is the last key or prefix returned, so URL-encoded listings use that, decoded: Ceph RGW
+        // encodes keys and prefixes but sends NextMarker as is.
+        const decoded = [contents.at(-1)?.Key, prefixes.at(-1)].filter((k): k is string => !!k).map((k) => decodeListedKey(k, encoded));
+        const last = decoded.sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b))).at(-1);
+        next = res.IsTruncated ? (encoded ? last : (res.NextMarker ?? last)) : undefined;
       }
       for (const o of contents) o.Key = decodeListedKey(o.Key!, encoded);
       await page(contents, prefixes.map((p) => decodeListedKey(p, encoded)));
@@ -381,7 +391,8 @@ export class S3Fs implements Fs {
   }
 
   async copy(src: Obj, remote: string): Promise<Obj> {
-    if (!(src instanceof S3Object) || src.fs.client !== this.client) throw fsError('cantCopy', 'not the same S3 remote');
+    if (!(src instanceof S3Object)) throw fsError('cantCopy', 'not an S3 object');
+    if (src.fs.client !== this.client && (this.sameConfig === '' || src.fs.sameConfig !== this.sameConfig)) throw fsError('cantCopy', 'not the same S3 remote');
     const { bucket, key } = this.split(remote);
     await this.ensureBucket(bucket);
     return copyObject(this, src, { bucket, key, remote });

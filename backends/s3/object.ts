@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { CopyObjectCommand, DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, type HeadObjectCommandOutput } from '@aws-sdk/client-s3';
+import { CopyObjectCommand, DeleteObjectCommand, GetObjectAclCommand, GetObjectCommand, HeadObjectCommand, type GetObjectAclCommandOutput, type HeadObjectCommandOutput } from '@aws-sdk/client-s3';
 import type { HashType, Obj, OpenOptions, PutOptions, SrcInfo, Timestamp } from '../../src/fs/types.js';
 import { fsError } from '../../src/fs/errors.js';
 import { fromDecimalSeconds, toDecimalSeconds } from '../../src/fs/time.js';
@@ -28,7 +28,8 @@ export class S3Object implements Obj {
     private _size: number,
     private lastModified: Timestamp,
     private etag: string,
-    readonly storageClass: string | undefined,
+    /** From the listing or HEAD; S3 leaves it out for STANDARD. */
+    public storageClass: string | undefined,
     private meta?: ObjectMeta,
   ) {}
 
@@ -58,6 +59,7 @@ export class S3Object implements Obj {
     this.meta = fresh.meta!;
     this._size = fresh._size;
     this.etag = fresh.etag;
+    this.storageClass = fresh.storageClass ?? this.storageClass;
     return this.meta;
   }
 
@@ -100,11 +102,16 @@ export class S3Object implements Obj {
   /** Rewrites the metadata with a copy onto itself, keeping content type, ACL, storage class and other metadata. */
   async setModTime(t: Timestamp): Promise<void> {
     const meta = await this.head();
+    // An archived object cannot be copied onto itself: the engine uploads it again instead (as rclone).
+    if (this.storageClass === 'GLACIER' || this.storageClass === 'DEEP_ARCHIVE') throw fsError('notSupported', `${this.remote}: can't set the modification time of an object in ${this.storageClass}`);
     const metadata = { ...meta.metadata, mtime: toDecimalSeconds(t) };
     if (this._size > this.fs.opt.copyCutoff) throw fsError('notSupported', `${this.remote}: too large to update the modification time in place`);
+    // A copy gets a fresh ACL: without a configured acl, give the object its current grants again.
+    const grants = this.fs.opt.acl ? undefined : await this.currentGrants();
     await this.fs.send(
       new CopyObjectCommand({
         ...this.fs.writeParams(this.bucket, this.key),
+        ...grants,
         CopySource: copySource(this.bucket, this.key),
         MetadataDirective: 'REPLACE',
         Metadata: metadata,
@@ -117,9 +124,36 @@ export class S3Object implements Obj {
     this.meta = { ...meta, mtime: t, metadata };
   }
 
+  /**
+   * The object's ACL as x-amz-grant-* values, or undefined when it is private (only the owner's
+   * full control, which a copy gets anyway) or cannot be read: then nothing is sent, which also
+   * suits buckets with ACLs disabled.
+   */
+  private async currentGrants(): Promise<Partial<Record<'GrantRead' | 'GrantReadACP' | 'GrantWriteACP' | 'GrantFullControl', string>> | undefined> {
+    let acl: GetObjectAclCommandOutput;
+    try {
+      acl = await this.fs.client.send(new GetObjectAclCommand({ Bucket: this.bucket, Key: this.key }));
+    } catch {
+      return undefined;
+    }
+    const header = { READ: 'GrantRead', READ_ACP: 'GrantReadACP', WRITE_ACP: 'GrantWriteACP', FULL_CONTROL: 'GrantFullControl' } as const;
+    const out: Partial<Record<(typeof header)[keyof typeof header], string[]>> = {};
+    let onlyOwner = true;
+    for (const g of acl.Grants ?? []) {
+      const name = header[g.Permission as keyof typeof header];
+      const e = g.Grantee;
+      const who = e?.ID ? `id="${e.ID}"` : e?.URI ? `uri="${e.URI}"` : e?.EmailAddress ? `emailAddress="${e.EmailAddress}"` : undefined;
+      if (!name || !who) continue;
+      if (!(g.Permission === 'FULL_CONTROL' && e?.ID !== undefined && e.ID === acl.Owner?.ID)) onlyOwner = false;
+      (out[name] ??= []).push(who);
+    }
+    if (onlyOwner) return undefined;
+    return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, v.join(', ')]));
+  }
+
   /** Used by the Fs after an upload or copy, when it already knows everything. */
   static known(fs: S3Fs, remote: string, bucket: string, key: string, size: number, etag: string, meta: ObjectMeta): S3Object {
-    return new S3Object(fs, remote, bucket, key, size, BigInt(Date.now()) * 1_000_000n, etag, undefined, meta);
+    return new S3Object(fs, remote, bucket, key, size, BigInt(Date.now()) * 1_000_000n, etag, fs.opt.storageClass || undefined, meta);
   }
 
   get eTag(): string {

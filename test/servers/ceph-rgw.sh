@@ -275,7 +275,7 @@ ms mon client mode = crc secure
 # collector after 10 s instead of 2 h, so that memstore's RAM use stays modest.
 rgw gc obj min wait = 10
 rgw gc processor period = 10
-rgw frontends = beast endpoint=$HOST:$rgw
+rgw frontends = beast endpoint=$HOST:$rgw tcp_nodelay=1
 EOF
 
   ceph-authtool --create-keyring "$DIR/keyring" --gen-key -n mon. --cap mon 'allow *' >"$DIR/log/setup.out" 2>&1
