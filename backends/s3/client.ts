@@ -70,6 +70,23 @@ function httpsAgent(s: ClientSettings): https.Agent {
   return new https.Agent({ keepAlive: true, maxSockets: s.maxSockets, ca });
 }
 
+/**
+ * Like makeClient, but with env_auth and nothing found in the environment, falls back to
+ * anonymous requests (what s3:// URLs of public datasets need) and says so once.
+ */
+export async function makeClientWithFallback(s: ClientSettings): Promise<{ client: S3Client; auth: AuthMode }> {
+  const made = makeClient(s);
+  if (made.auth !== 'env') return made;
+  try {
+    await made.client.config.credentials();
+    return made;
+  } catch {
+    made.client.destroy();
+    logNotice(undefined, 'no AWS credentials found in the environment: using anonymous (unsigned) requests');
+    return makeClient({ ...s, envAuth: false });
+  }
+}
+
 export function makeClient(s: ClientSettings): { client: S3Client; auth: AuthMode } {
   // The pinned SDK supports Node 20; its notice about future releases is not for nclone's users.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -87,6 +104,8 @@ export function makeClient(s: ClientSettings): { client: S3Client; auth: AuthMod
     requestChecksumCalculation: checksums,
     responseChecksumValidation: checksums,
     followRegionRedirects: s.isAws && endpoint === undefined,
+    // Access point ARNs carry their region.
+    useArnRegion: true,
     maxAttempts: 3,
     // Without a logger the SDK writes some warnings straight to the console (e.g. "An error was
     // encountered in a non-retryable streaming request." on every failed upload): nclone reports

@@ -20,11 +20,11 @@ import type { NewFsResult } from '../../src/fs/registry.js';
 import type { Dir, Entry, Features, Fs, HashType, ListRCallback, Obj, PutOptions, SrcInfo } from '../../src/fs/types.js';
 import { fsError } from '../../src/fs/errors.js';
 import { toDecimalSeconds } from '../../src/fs/time.js';
-import { makeClient, type AuthMode } from './client.js';
+import { makeClientWithFallback, type AuthMode } from './client.js';
 import { mapS3Error } from './errors.js';
-import { decodeListedKey } from './keys.js';
+import { decodeListedKey, splitBucket } from './keys.js';
 import { S3Object, type ObjectMeta } from './object.js';
-import { quirksFor, type ProviderQuirks } from './providers.js';
+import { detectProvider, quirksFor, type ProviderQuirks } from './providers.js';
 import { ExactSize, uploadMultipart } from './upload.js';
 import { copyObject } from './copy.js';
 
@@ -51,9 +51,11 @@ export interface S3Options {
 
 export async function newFs(name: string, root: string, c: ConfigMap): Promise<NewFsResult> {
   const endpoint = c.string('endpoint');
-  const provider = c.string('provider') || (endpoint === '' ? 'AWS' : 'Other');
+  // No provider: AWS without an endpoint, else whatever the endpoint's host says (Other if unknown).
+  const detected = endpoint === '' ? undefined : detectProvider(endpoint);
+  const provider = c.string('provider') || (endpoint === '' ? 'AWS' : (detected?.provider ?? 'Other'));
   const quirks = quirksFor(provider);
-  let region = c.string('region');
+  let region = c.string('region') || (detected?.provider === provider ? (detected.region ?? '') : '');
   let v2Auth = c.bool('v2_auth');
   // Legacy region values from old rclone configs select the signature version.
   if (region === 'other-v2-signature') (v2Auth = true), (region = '');
@@ -86,7 +88,8 @@ export async function newFs(name: string, root: string, c: ConfigMap): Promise<N
     isAws: provider === 'AWS',
     region,
     endpoint,
-    forcePathStyle: v2Auth || (c.isSet('force_path_style') ? c.bool('force_path_style') : !quirks.virtualHostStyle),
+    // Access points (ARN buckets) are always addressed virtual-hosted style.
+    forcePathStyle: !root.replace(/^\/+/, '').startsWith('arn:') && (v2Auth || (c.isSet('force_path_style') ? c.bool('force_path_style') : !quirks.virtualHostStyle)),
     v2Auth,
     accessKeyId: c.string('access_key_id'),
     secretAccessKey: c.string('secret_access_key'),
@@ -97,7 +100,7 @@ export async function newFs(name: string, root: string, c: ConfigMap): Promise<N
     maxSockets: 64,
     env: process.env,
   };
-  const { client, auth } = makeClient(settings);
+  const { client, auth } = await makeClientWithFallback(settings);
   // Two Fs of the same remote reaching the same server as the same user can copy server-side
   // between each other (rclone's SameConfig), e.g. from one bucket to another.
   const { quirks: _q, env: _e, maxSockets: _m, ...connection } = settings;
@@ -142,9 +145,7 @@ export class S3Fs implements Fs {
     /** Identifies the remote's connection settings: Fs with equal values may copy server-side between each other. */
     readonly sameConfig = '',
   ) {
-    const i = root.indexOf('/');
-    this.bucket = i < 0 ? root : root.slice(0, i);
-    this.rootKey = i < 0 ? '' : root.slice(i + 1);
+    ({ bucket: this.bucket, key: this.rootKey } = splitBucket(root));
     this.sseChangesEtag = opt.sse === 'aws:kms';
   }
 
@@ -165,8 +166,7 @@ export class S3Fs implements Fs {
   /** Bucket and key of a path relative to the root. */
   split(remote: string): { bucket: string; key: string } {
     if (this.bucket !== '') return { bucket: this.bucket, key: [this.rootKey, remote].filter((p) => p !== '').join('/') };
-    const i = remote.indexOf('/');
-    return i < 0 ? { bucket: remote, key: '' } : { bucket: remote.slice(0, i), key: remote.slice(i + 1) };
+    return splitBucket(remote);
   }
 
   private remoteOf(bucket: string, key: string): string {

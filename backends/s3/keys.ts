@@ -7,3 +7,14 @@ export function copySource(bucket: string, key: string): string {
 export function decodeListedKey(key: string, urlEncoded: boolean): string {
   return urlEncoded ? decodeURIComponent(key.replace(/\+/g, ' ')) : key;
 }
+
+/**
+ * Splits "bucket/key..." into bucket and key. An access point ARN stands where the bucket
+ * does and contains a slash itself: arn:aws:s3:REGION:ACCOUNT:accesspoint/NAME.
+ */
+export function splitBucket(path: string): { bucket: string; key: string } {
+  const arn = /^(arn:[^/]*:accesspoint[/:][^/]+)(?:\/(.*))?$/.exec(path);
+  if (arn) return { bucket: arn[1]!, key: arn[2] ?? '' };
+  const i = path.indexOf('/');
+  return i < 0 ? { bucket: path, key: '' } : { bucket: path.slice(0, i), key: path.slice(i + 1) };
+}
