@@ -374,10 +374,19 @@ export class S3Fs implements Fs {
   async mkdir(dir: string): Promise<void> {
     const { bucket } = this.split(dir);
     if (bucket === '' || this.opt.noCheckBucket) return;
-    // Directories inside a bucket are virtual: only the bucket is made.
+    // Directories inside a bucket are virtual: only the bucket is made. Ask first: some
+    // servers (Ceph) refuse CreateBucket on the owner's own bucket when the ACL differs.
     const existing = this.bucketsChecked.get(bucket);
     if (existing) return existing;
-    const p = this.makeBucket(bucket);
+    const p = this.client.send(new HeadBucketCommand({ Bucket: bucket })).then(
+      () => undefined,
+      async (err) => {
+        const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+        // 404: not there; 403: someone else's (CreateBucket then says so clearly).
+        if (status === 404 || status === 403) return this.makeBucket(bucket);
+        throw mapS3Error(err, { remote: `${this.name}:${bucket}`, what: 'check bucket', anonymous: this.auth === 'anonymous', region: this.opt.region });
+      },
+    );
     this.bucketsChecked.set(bucket, p);
     p.catch(() => this.bucketsChecked.delete(bucket));
     return p;

@@ -32,14 +32,14 @@ export async function newFs(input: string, r: FsResolver): Promise<NewFsResult> 
     const def = r.registry.byScheme(parsed.scheme);
     if (!def) throw fsError('usage', `unknown URL scheme "${parsed.scheme}://" in "${redactUrl(input)}": use remote:path, or one of ${schemes(r)}`);
     const u = def.url!.parse(parsed.rest, parsed.scheme);
-    checkParams(def, u.params, redactUrl(input));
+    checkParams(def, u.params);
     for (const w of u.warnings) warnOnce(w);
     return open(r, def, `:${def.name}`, u.root, [{ source: 'the URL', values: u.params }]);
   }
   if (parsed.kind === 'onTheFly') {
     const def = r.registry.get(parsed.backend);
     if (!def) throw fsError('usage', `unknown backend "${parsed.backend}" in "${input}": known backends are ${names(r)}`);
-    checkParams(def, parsed.params, input);
+    checkParams(def, parsed.params);
     return open(r, def, `:${parsed.backend}`, parsed.path, [{ source: 'the connection string', values: parsed.params }]);
   }
   const section = r.config.get(parsed.name);
@@ -56,7 +56,7 @@ export async function newFs(input: string, r: FsResolver): Promise<NewFsResult> 
   if (!type) throw fsError('config', `remote "${parsed.name}" has no type: set "type = ..." in its section of ${r.configFile}`);
   const def = r.registry.get(type);
   if (!def) throw fsError('config', `remote "${parsed.name}" has unknown type "${type}": known types are ${names(r)}`);
-  checkParams(def, parsed.params, input);
+  checkParams(def, parsed.params);
   const layers: ConfigLayer[] = [
     { source: 'the connection string', values: parsed.params },
     { source: `NCLONE_CONFIG_${parsed.name.toUpperCase()}_* variables`, values: fromEnv },
@@ -91,11 +91,12 @@ async function open(
   return mod.newFs(name, root, new ConfigMap(def.options, layers));
 }
 
-function checkParams(def: BackendDef, params: Record<string, string>, input: string): void {
+/** Unknown option names are refused; the path itself is not repeated, as it may hold keys. */
+function checkParams(def: BackendDef, params: Record<string, string>): void {
   for (const key of Object.keys(params)) {
     if (key !== 'type' && !def.options.some((o) => o.name === key)) {
       const known = def.options.map((o) => o.name).join(', ');
-      throw fsError('usage', `unknown option "${key}" for backend ${def.name} in "${input}": valid options are ${known || '(none)'}`);
+      throw fsError('usage', `unknown option "${key}" for backend ${def.name}: valid options are ${known || '(none)'}`);
     }
   }
 }
