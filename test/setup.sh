@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs on a Debian machine and is missing:
-# rclone (the reference the sync tests compare nclone against), and the Ceph
-# daemons behind test/servers/ceph-rgw.sh (a throwaway S3 server on 127.0.0.1).
+# rclone (the reference the sync tests compare nclone against), the Ceph
+# daemons behind test/servers/ceph-rgw.sh (a throwaway S3 server on 127.0.0.1),
+# and tmux (the terminal test/config-pty.test.ts types the config wizard into).
 set -euo pipefail
 need=()
 command -v rclone >/dev/null 2>&1 || need+=(rclone)
+command -v tmux >/dev/null 2>&1 || need+=(tmux)
 for pkg in ceph-mon ceph-osd radosgw; do
   command -v "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
