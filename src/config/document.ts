@@ -22,9 +22,12 @@ export class ConfigSyntaxError extends Error {
 
 export class ConfigDocument {
   private lines: Line[];
+  /** The file's line ending, kept on writing: a file edited on Windows stays CRLF. */
+  private readonly eol: string;
 
-  private constructor(lines: Line[]) {
+  private constructor(lines: Line[], eol = '\n') {
     this.lines = lines;
+    this.eol = eol;
   }
 
   static parse(text: string): ConfigDocument {
@@ -49,7 +52,7 @@ export class ConfigDocument {
       if (eq <= 0) throw new ConfigSyntaxError(i + 1, `expected "key = value" or "[remote]", found "${truncate(t)}"`);
       lines.push({ kind: 'value', key: t.slice(0, eq).trim(), value: t.slice(eq + 1).trim(), text: textLine });
     });
-    return new ConfigDocument(lines);
+    return new ConfigDocument(lines, /\r\n/.test(text) ? '\r\n' : '\n');
   }
 
   static empty(): ConfigDocument {
@@ -80,49 +83,70 @@ export class ConfigDocument {
     return found ? out : undefined;
   }
 
-  /** Sets a key, creating the section at the end if needed; other lines are kept as they are. */
+  /**
+   * Sets a key, creating the section at the end if needed; other lines are kept as they are.
+   * A section or key written more than once is edited where the value that counts (the last) is.
+   */
   set(section: string, key: string, value: string): void {
-    const range = this.range(section);
+    const ranges = this.ranges(section);
     const text = `${key} = ${value}`;
-    if (!range) {
+    if (ranges.length === 0) {
       if (this.lines.length > 0 && this.lines[this.lines.length - 1]!.text.trim() !== '') this.lines.push({ kind: 'other', text: '' });
       this.lines.push({ kind: 'section', name: section, text: `[${section}]` }, { kind: 'value', key, value, text });
       return;
     }
-    for (let i = range.start + 1; i < range.end; i++) {
-      const l = this.lines[i]!;
-      if (l.kind === 'value' && l.key === key) {
-        this.lines[i] = { kind: 'value', key, value, text };
-        return;
+    for (const range of [...ranges].reverse()) {
+      for (let i = range.end - 1; i > range.start; i--) {
+        const l = this.lines[i]!;
+        if (l.kind === 'value' && l.key === key) {
+          this.lines[i] = { kind: 'value', key, value, text };
+          return;
+        }
       }
     }
-    let at = range.end;
+    const range = ranges[ranges.length - 1]!;
+    let at = this.ownEnd(range);
     while (at > range.start + 1 && this.lines[at - 1]!.kind === 'other' && this.lines[at - 1]!.text.trim() === '') at--;
     this.lines.splice(at, 0, { kind: 'value', key, value, text });
   }
 
   deleteKey(section: string, key: string): void {
-    const range = this.range(section);
-    if (!range) return;
-    this.lines = this.lines.filter((l, i) => !(i > range.start && i < range.end && l.kind === 'value' && l.key === key));
+    const inside = new Set<number>();
+    for (const r of this.ranges(section)) for (let i = r.start + 1; i < r.end; i++) inside.add(i);
+    this.lines = this.lines.filter((l, i) => !(inside.has(i) && l.kind === 'value' && l.key === key));
   }
 
+  /** Removes the section, every copy of it when it is written more than once. */
   deleteSection(section: string): void {
-    const range = this.range(section);
-    if (!range) return;
-    this.lines.splice(range.start, range.end - range.start);
+    for (const range of this.ranges(section).reverse()) this.lines.splice(range.start, this.ownEnd(range) - range.start);
   }
 
   toString(): string {
-    return this.lines.map((l) => l.text).join('\n') + (this.lines.length ? '\n' : '');
+    return this.lines.map((l) => l.text).join(this.eol) + (this.lines.length ? this.eol : '');
   }
 
-  private range(section: string): { start: number; end: number } | undefined {
-    const start = this.lines.findIndex((l) => l.kind === 'section' && l.name === section);
-    if (start < 0) return undefined;
-    let end = start + 1;
-    while (end < this.lines.length && this.lines[end]!.kind !== 'section') end++;
-    return { start, end };
+  /**
+   * Where a section's own lines end: comment lines right above the next section's header
+   * describe that section, so they are neither deleted with this one nor written after.
+   */
+  private ownEnd(range: { start: number; end: number }): number {
+    if (range.end >= this.lines.length) return range.end;
+    let end = range.end;
+    while (end > range.start + 1 && this.lines[end - 1]!.kind === 'other' && this.lines[end - 1]!.text.trim() !== '') end--;
+    return end;
+  }
+
+  /** Every [section] block with that name, in file order: from its header to the next header. */
+  private ranges(section: string): { start: number; end: number }[] {
+    const out: { start: number; end: number }[] = [];
+    for (let start = 0; start < this.lines.length; start++) {
+      const l = this.lines[start]!;
+      if (l.kind !== 'section' || l.name !== section) continue;
+      let end = start + 1;
+      while (end < this.lines.length && this.lines[end]!.kind !== 'section') end++;
+      out.push({ start, end });
+    }
+    return out;
   }
 }
 

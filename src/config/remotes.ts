@@ -31,6 +31,8 @@ export function checkOptions(def: BackendDef, pairs: [string, string][]): void {
   for (const [key, value] of pairs) {
     const opt = def.options.find((o) => o.name === key);
     if (!opt) throw fsError('usage', `unknown option "${key}" for a ${def.name} remote: valid options are ${def.options.map((o) => o.name).join(', ')}`);
+    // A line break would end the value's line in the file and start another (a new [section]).
+    if (/[\r\n]/.test(value)) throw fsError('usage', `option ${key}: the value has a line break: config values are one line`);
     if (value === '' && opt.type !== 'string') continue;
     try {
       parseOptionValue(opt, value);
@@ -46,11 +48,25 @@ export function backendOf(registry: Registry, type: string): BackendDef {
   return def;
 }
 
+/**
+ * Keys nclone has no option for (another rclone backend's, or an s3 option nclone does not
+ * implement) whose names say they hold a secret: password, password2, token, client_secret,
+ * sse_customer_key, account key...
+ */
+const SECRET_LOOKING_KEY = /pass|secret|token|credential|key|sas_url|cookie/i;
+
 /** A section's values with every secret option replaced, for display. */
 export function redactValues(registry: Registry, values: Record<string, string>): Record<string, string> {
   const def = values.type ? registry.get(values.type) : undefined;
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(values)) out[k] = def?.options.find((o) => o.name === k)?.secret ? redact(v) : v;
+  for (const [k, v] of Object.entries(values)) {
+    if (k === 'type') {
+      out[k] = v;
+      continue;
+    }
+    const opt = def?.options.find((o) => o.name === k);
+    out[k] = (opt ? opt.secret : SECRET_LOOKING_KEY.test(k)) ? redact(v) : v;
+  }
   return out;
 }
 

@@ -95,23 +95,75 @@ export async function withConfigLock<T>(file: string, fn: () => Promise<T>, time
   await fsp.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
   const deadline = Date.now() + timeoutMs;
   for (;;) {
+    let owner = 0;
     try {
-      const h = await fsp.open(lock, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL, 0o600);
-      await h.writeFile(String(process.pid));
-      await h.close();
-      break;
+      if (await createPidFile(lock)) break;
+      owner = await pidIn(lock);
+      if (owner > 0 && !alive(owner) && (await removeStaleLock(lock, owner))) continue;
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw fsError('config', `can't lock config file ${file}: ${(err as Error).message}`);
-      const owner = Number(await fsp.readFile(lock, 'utf8').catch(() => ''));
-      if (owner > 0 && !alive(owner)) await fsp.rm(lock, { force: true });
-      else if (Date.now() > deadline) throw fsError('config', `config file ${file} is locked by process ${owner || '?'}: remove ${lock} if that process is gone`);
-      else await new Promise((r) => setTimeout(r, 20 + Math.random() * 30));
+      throw fsError('config', `can't lock config file ${file}: ${(err as Error).message}`);
     }
+    if (Date.now() > deadline) throw fsError('config', `config file ${file} is locked by process ${owner || '?'}: remove ${lock} if that process is gone`);
+    await new Promise((r) => setTimeout(r, 20 + Math.random() * 30));
   }
   try {
     return await fn();
   } finally {
     await fsp.rm(lock, { force: true });
+  }
+}
+
+/**
+ * Creates a file holding this process's PID, only if there is none: written aside and then
+ * linked into place, so nobody ever sees it empty and a crash can't leave an empty one.
+ */
+async function createPidFile(p: string): Promise<boolean> {
+  const tmp = `${p}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  await fsp.writeFile(tmp, String(process.pid), { mode: 0o600, flag: 'wx' });
+  try {
+    await fsp.link(tmp, p);
+    return true;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return false;
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') throw err;
+    // A file system without hard links: create in place (an instant where it is empty).
+    try {
+      await fsp.writeFile(p, String(process.pid), { mode: 0o600, flag: 'wx' });
+      return true;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      throw e;
+    }
+  } finally {
+    await fsp.rm(tmp, { force: true });
+  }
+}
+
+async function pidIn(p: string): Promise<number> {
+  const n = Number((await fsp.readFile(p, 'utf8').catch(() => '')).trim());
+  return Number.isInteger(n) && n > 0 ? n : 0;
+}
+
+/**
+ * Removes a lock left by a dead process. Several processes may find it stale at once; had
+ * each simply removed it, a late one would delete the lock another had just taken in its
+ * place, and two edits would run together. So the removal happens under a second lock, and
+ * only if the lock file still names the dead process.
+ */
+async function removeStaleLock(lock: string, deadOwner: number): Promise<boolean> {
+  const breaker = `${lock}.break`;
+  if (!(await createPidFile(breaker))) {
+    // Someone else is removing it; or died doing so, in the instant it takes.
+    const other = await pidIn(breaker);
+    if (other > 0 && !alive(other)) await fsp.rm(breaker, { force: true });
+    return false;
+  }
+  try {
+    if ((await pidIn(lock)) === deadOwner) await fsp.rm(lock, { force: true });
+    return true;
+  } finally {
+    await fsp.rm(breaker, { force: true });
   }
 }
 

@@ -39,9 +39,11 @@ export const configUpdate: CommandDef = {
     const file = env.resolver.configFile;
     const values = await editConfig(file, env.passwords, ({ doc }) => {
       const current = requireRemote(doc, name!, file);
-      checkOptions(backendOf(env.resolver.registry, current.type ?? ''), pairs);
-      for (const [k, v] of pairs) {
-        if (k === 'type') throw fsError('usage', `the type of a remote can't be changed: delete "${name}" and create it again`);
+      // Checked before the options: "type" is not an option, and the reason is more useful.
+      if (pairs.some(([k, v]) => k === 'type' && v !== current.type)) throw fsError('usage', `the type of a remote can't be changed: delete "${name}" and create it again`);
+      const options = pairs.filter(([k]) => k !== 'type');
+      checkOptions(backendOf(env.resolver.registry, current.type ?? ''), options);
+      for (const [k, v] of options) {
         if (v === '') doc.deleteKey(name!, k);
         else doc.set(name!, k, v);
       }
