@@ -59,7 +59,8 @@ export async function runCommand(def: CommandDef, args: string[], cliFlags: Flag
     const level = statsLevel;
     const every = durationMs(flags, 'stats', 60_000);
     if (def.transfers && !progress && every > 0 && enabled(level)) {
-      statsTimer = setInterval(() => log(level, undefined, '\n' + ctx.stats.summary()), every);
+      // One line per interval keeps cron logs readable; the full summary comes at the end.
+      statsTimer = setInterval(() => log(level, undefined, ctx.stats.oneLine()), every);
       statsTimer.unref();
     }
 
