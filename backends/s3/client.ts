@@ -1,6 +1,7 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { readFileSync } from 'node:fs';
+import { format } from 'node:util';
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
@@ -113,8 +114,8 @@ export function makeClient(s: ClientSettings): { client: S3Client; auth: AuthMod
     logger: {
       debug: () => undefined,
       info: () => undefined,
-      warn: (...m: unknown[]) => logDebug(undefined, `s3: ${m.map(String).join(' ')}`),
-      error: (...m: unknown[]) => logDebug(undefined, `s3: ${m.map(String).join(' ')}`),
+      warn: (...m: unknown[]) => logDebug(undefined, `s3: ${format(...m)}`),
+      error: (...m: unknown[]) => logDebug(undefined, `s3: ${format(...m)}`),
     },
   };
   if (mode === 'anonymous') {

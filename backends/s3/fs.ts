@@ -159,7 +159,10 @@ export class S3Fs implements Fs {
     try {
       return await this.client.send(cmd, { abortSignal: signal });
     } catch (err) {
-      throw mapS3Error(err, { remote: `${this.name}:${remote}`, what, anonymous: this.auth === 'anonymous', region: this.opt.region, notFound });
+      // Name the bucket and key the request was about, whatever the caller's root.
+      const input = cmd.input as { Bucket?: string; Key?: string; Prefix?: string };
+      const where = input.Bucket ? [input.Bucket, input.Key ?? input.Prefix ?? ''].filter((p) => p !== '').join('/') : remote;
+      throw mapS3Error(err, { remote: `${this.name}:${where}`, what, anonymous: this.auth === 'anonymous', region: this.opt.region, notFound });
     }
   }
 
@@ -321,6 +324,9 @@ export class S3Fs implements Fs {
         );
         return S3Object.known(this, src.remote, bucket, key, src.size, res.ETag ?? '', meta);
       } catch (err) {
+        // The server may answer before reading the body: release the source at once.
+        body.destroy();
+        data.destroy();
         throw bodyError ?? err;
       }
     }

@@ -7,6 +7,7 @@ import { ConfigDocument } from '../config/document.js';
 import { loadConfig, type PasswordSource } from '../config/store.js';
 import { ExitCode, exitCodeFor, errorMessage, FsError, fsError } from '../fs/errors.js';
 import { newFs, type FsResolver } from '../fs/newfs.js';
+import type { Fs } from '../fs/types.js';
 import { Filter } from '../filter/filter.js';
 import { configureLog, log, logError, logNotice, enabled, type Level } from '../lib/log.js';
 import type { OperationContext } from '../operations/context.js';
@@ -27,6 +28,8 @@ export async function runCommand(def: CommandDef, args: string[], cliFlags: Flag
   let statsTimer: NodeJS.Timeout | undefined;
   let opt: OperationContext['opt'] | undefined;
   let summary = false;
+  /** Every Fs the command opened, closed at the end so no connection outlives the run. */
+  const opened: Fs[] = [];
   let statsLevel: Level = 'INFO';
   let ran = false;
   try {
@@ -45,7 +48,18 @@ export async function runCommand(def: CommandDef, args: string[], cliFlags: Flag
     const resolver: FsResolver = { registry: defaultRegistry(), config, configFile, env: process.env, backendFlags };
     const rate = bwlimit(flags);
     const ctx: OperationContext = { opt, filter, stats, bwlimit: rate > 0 ? new TokenBucket(rate) : undefined, signal };
-    const env: CommandEnv = { ctx, resolver, passwords, fs: (p) => newFs(p, resolver), out: writeLine, flags: cliFlags };
+    const env: CommandEnv = {
+      ctx,
+      resolver,
+      passwords,
+      fs: async (p) => {
+        const made = await newFs(p, resolver);
+        opened.push(made.fs);
+        return made;
+      },
+      out: writeLine,
+      flags: cliFlags,
+    };
 
     if (def.transfers && flags.progress === true && process.stdout.isTTY && process.stderr.isTTY) {
       progress = new Progress(stats);
@@ -84,6 +98,7 @@ export async function runCommand(def: CommandDef, args: string[], cliFlags: Flag
     stats.countError(err);
   } finally {
     if (statsTimer) clearInterval(statsTimer);
+    await Promise.all(opened.map((f) => f.close?.().catch(() => undefined)));
     progress?.stop();
     configureLog({ sink: undefined });
   }

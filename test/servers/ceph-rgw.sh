@@ -10,7 +10,8 @@
 #   ceph-rgw.sh admin DIR ARGS... radosgw-admin -c DIR/ceph.conf ARGS...
 #
 # Environment: CEPH_RGW_TIMEOUT (seconds, default 60) bounds start-up;
-# CEPH_RGW_KEEP_FAILED=1 keeps DIR after a failed start for inspection.
+# CEPH_RGW_KEEP_FAILED=1 keeps DIR after a failed start for inspection;
+# CEPH_RGW_MEMSTORE_BYTES sizes the in-RAM object store (default 4 GiB; benchmarks raise it).
 # See README.md next to this file.
 set -euo pipefail
 exec 4>&2 # the caller's stderr, for messages even while fds 1/2 go to a log
@@ -263,7 +264,7 @@ admin socket =
 
 [osd.0]
 osd objectstore = memstore
-memstore device bytes = 4294967296
+memstore device bytes = ${CEPH_RGW_MEMSTORE_BYTES:-4294967296}
 
 [$RGW_NAME]
 admin socket = \$run_dir/\$cluster-\$name.asok

@@ -29,6 +29,8 @@ declare module 'vitest' {
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  // The SDK's notice about its future Node requirement is noise in test output.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const parent = mkdtempSync(path.join(os.tmpdir(), 'nclone-rgw-'));
   const dir = path.join(parent, 'cluster');
   const stop = async () => {
