@@ -1,4 +1,4 @@
-import { promises as fsp, createReadStream } from 'node:fs';
+import { promises as fsp, createReadStream, open as fsOpen } from 'node:fs';
 import { Readable } from 'node:stream';
 import type { HashType, Obj, OpenOptions, PutOptions, SrcInfo, Timestamp } from '../../src/fs/types.js';
 import { hashStream } from '../../src/fs/hash.js';
@@ -11,10 +11,15 @@ import type { LocalFs } from './fs.js';
  * t floored to µs. Node treats a negative number as "now", but takes a numeric string.
  */
 export async function setTimes(p: string, t: Timestamp, link: boolean): Promise<void> {
+  const arg = timeArg(t);
+  await (link ? fsp.lutimes(p, arg, arg) : fsp.utimes(p, arg, arg));
+}
+
+/** The seconds value for utimes/futimes that stores exactly t floored to the microsecond. */
+export function timeArg(t: Timestamp): number {
   const us = floorToMicros(t) / 1000n;
   const value = Number(us / 1_000_000n) + (Number(us % 1_000_000n) + (us < 0n ? -0.5 : 0.5)) / 1e6;
-  const arg = (value < 0 ? String(value) : value) as number;
-  await (link ? fsp.lutimes(p, arg, arg) : fsp.utimes(p, arg, arg));
+  return (value < 0 ? String(value) : value) as number;
 }
 
 /** The time as the local disk will store it through setTimes. */
@@ -64,16 +69,14 @@ export class LocalObject implements Obj {
       const buf = Buffer.from(this.linkTarget, 'utf8');
       return Readable.from([buf.subarray(options.start ?? 0, options.end === undefined ? undefined : options.end + 1)]);
     }
-    let handle: fsp.FileHandle;
-    try {
-      handle = await fsp.open(this.path, 'r');
-    } catch (err) {
-      throw mapError(err, `open ${this.path}`);
-    }
+    // A plain descriptor: the stream then reads with callbacks, cheaper than FileHandle promises.
+    const fd = await new Promise<number>((resolve, reject) =>
+      fsOpen(this.path, 'r', (err, n) => (err ? reject(mapError(err, `open ${this.path}`)) : resolve(n))),
+    );
     // Each read allocates a whole highWaterMark buffer: size it to the file so that many
     // small files don't churn 256 KiB buffers (and the garbage collector) each.
     const highWaterMark = Math.min(256 * 1024, Math.max(1024, this._size + 1));
-    return createReadStream('', { fd: handle, start: options.start, end: options.end, signal: options.signal, highWaterMark });
+    return createReadStream('', { fd, start: options.start, end: options.end, signal: options.signal, highWaterMark });
   }
 
   async update(data: Readable, src: SrcInfo, options?: PutOptions): Promise<void> {

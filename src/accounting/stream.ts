@@ -1,4 +1,6 @@
+import { createHash, type Hash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
+import type { HashType } from '../fs/types.js';
 import { fsError } from '../fs/errors.js';
 import type { Stats, Transfer } from './stats.js';
 
@@ -29,20 +31,36 @@ export class TokenBucket {
 
 export interface AccountingOptions {
   stats: Stats;
+  /** Hashes to compute over the data on its way through. */
+  hashes?: HashType[];
   transfer?: Transfer;
   bwlimit?: TokenBucket;
   /** --max-transfer in bytes, -1 for none. */
   maxTransfer: number;
 }
 
-/** Counts bytes into the stats as they flow, applies --bwlimit and stops at --max-transfer. */
+/**
+ * Counts bytes into the stats as they flow, hashes them, applies --bwlimit and stops at
+ * --max-transfer: one stream per transfer instead of a chain of them.
+ */
 export class AccountingStream extends Transform {
+  private readonly hashers: Map<HashType, Hash>;
+
   constructor(private readonly opts: AccountingOptions) {
     super();
+    this.hashers = new Map((opts.hashes ?? []).map((t) => [t, createHash(t)]));
+  }
+
+  /** Hex digests of everything that passed; call once the stream has ended. */
+  digests(): Partial<Record<HashType, string>> {
+    const out: Partial<Record<HashType, string>> = {};
+    for (const [t, h] of this.hashers) out[t] = h.digest('hex');
+    return out;
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
     const { stats, transfer, bwlimit, maxTransfer } = this.opts;
+    for (const h of this.hashers.values()) h.update(chunk);
     if (maxTransfer >= 0 && stats.bytes + chunk.length > maxTransfer) {
       cb(fsError('maxTransferReached', `max transfer limit reached as set by --max-transfer`, { retry: 'fatal' }));
       return;

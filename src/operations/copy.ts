@@ -1,8 +1,6 @@
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import type { Fs, Obj, SrcInfo } from '../fs/types.js';
 import { fsError, isKind } from '../fs/errors.js';
-import { HashingStream } from '../fs/hash.js';
 import { AccountingStream } from '../accounting/stream.js';
 import { withRetries } from '../lib/pacer.js';
 import { logDebug, logInfo } from '../lib/log.js';
@@ -72,11 +70,15 @@ async function streamCopy(
 ): Promise<Obj> {
   const hashType = ctx.opt.ignoreChecksum ? undefined : commonHash(src.fs, fdst);
   const input = await src.open({ signal: ctx.signal });
-  const hasher = new HashingStream(hashType ? [hashType] : []);
-  const accounted = new AccountingStream({ stats: ctx.stats, transfer, bwlimit: ctx.bwlimit, maxTransfer: ctx.opt.maxTransfer });
-  // pipeline() ties the three together: a source error reaches the writer (which removes
-  // its partial output) and a writer failure closes the source.
-  pipeline(input, hasher, accounted).catch(() => undefined);
+  const accounted = new AccountingStream({ stats: ctx.stats, transfer, bwlimit: ctx.bwlimit, maxTransfer: ctx.opt.maxTransfer, hashes: hashType ? [hashType] : [] });
+  // A source error reaches the writer (which removes its partial output), and a writer
+  // that stops reading closes the source.
+  input.on('error', (e) => accounted.destroy(e));
+  accounted.once('close', () => input.destroy());
+  // The writer sees errors through its reads; this keeps one raised after it stopped
+  // reading from becoming an uncaught exception.
+  accounted.on('error', () => undefined);
+  input.pipe(accounted);
   const data: Readable = accounted;
   const putOptions = { signal: ctx.signal, hashes: hashType ? [hashType] : [] };
   let obj: Obj;
@@ -100,7 +102,7 @@ async function streamCopy(
     throw fsError('other', `${info.remote}: corrupted on transfer: sizes differ ${info.size} vs ${obj.size}`, { retry: 'retryable' });
   }
   if (hashType) {
-    const srcSum = hasher.digests()[hashType] ?? '';
+    const srcSum = accounted.digests()[hashType] ?? '';
     const dstSum = await obj.hash(hashType);
     if (srcSum !== '' && dstSum !== '' && srcSum !== dstSum) {
       await obj.remove().catch(() => undefined);
