@@ -1,7 +1,6 @@
 /**
  * Runs `nclone config` in tmux and answers its prompts in order, as a person types them.
  */
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ConfigDocument } from '../../src/config/document.js';
@@ -43,21 +42,4 @@ export function sections(file: string): Record<string, Record<string, string>> {
   return Object.fromEntries(doc.sections().map((s) => [s, doc.get(s)!]));
 }
 
-export interface Ran {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs a program with stdin closed. */
-export function runProgram(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<Ran> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
+export { run as runProgram, type RunResult as Ran } from '../helpers/run.js';

@@ -5,6 +5,7 @@
  * lines `ls`/`lsl`/`md5sum` should print for them, and direct S3 access (AWS SDK, v4) for
  * checks and clean-up. Only the test server on 127.0.0.1 is ever contacted.
  */
+import { observer } from './helpers-backend.js';
 import { createHash } from 'node:crypto';
 import * as nfs from 'node:fs';
 import * as os from 'node:os';
@@ -17,7 +18,6 @@ import {
   ListMultipartUploadsCommand,
   ListObjectsV2Command,
   PutObjectCommand,
-  S3Client,
   type HeadObjectCommandOutput,
 } from '@aws-sdk/client-s3';
 import { expect } from 'vitest';
@@ -196,21 +196,9 @@ export function expectCode(r: RunResult, code: number): void {
   expect(r.code, `exit ${r.code}; stderr:\n${r.stderr}`).toBe(code);
 }
 
-let client: S3Client | undefined;
 
 /** An SDK client for the test RGW, independent of nclone's S3 backend. */
-export function sdk(): S3Client {
-  const s = s3Server();
-  client ??= new S3Client({
-    endpoint: s.endpoint,
-    region: s.region,
-    forcePathStyle: true,
-    credentials: { accessKeyId: s.accessKeyId, secretAccessKey: s.secretAccessKey },
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  });
-  return client;
-}
+export const sdk = observer;
 
 export function headObject(bucket: string, key: string): Promise<HeadObjectCommandOutput> {
   return sdk().send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
