@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import {
   CreateBucketCommand,
   DeleteBucketCommand,
+  DeleteObjectsCommand,
   HeadBucketCommand,
   HeadObjectCommand,
   ListBucketsCommand,
@@ -411,6 +412,40 @@ export class S3Fs implements Fs {
     const { bucket, key } = this.split(remote);
     await this.ensureBucket(bucket);
     return copyObject(this, src, { bucket, key, remote });
+  }
+
+  /**
+   * Deletes everything below dir with DeleteObjects, up to 1000 keys a request, and the
+   * bucket itself when dir is a bucket.
+   */
+  async purge(dir: string): Promise<void> {
+    const { bucket, key } = this.split(dir);
+    if (bucket === '') throw fsError('usage', `${this.name}: can't purge the whole remote: give a bucket or a directory`);
+    const prefix = key === '' ? '' : `${key}/`;
+    let batch: string[] = [];
+    let found = false;
+    const flush = async () => {
+      if (batch.length === 0) return;
+      const keys = batch;
+      batch = [];
+      const res = await this.send<{ Errors?: { Key?: string; Code?: string; Message?: string }[] }>(
+        new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys.map((Key) => ({ Key })), Quiet: true } }),
+        dir,
+        'purge',
+      );
+      const failed = res.Errors ?? [];
+      if (failed.length) throw fsError('other', `purge ${this.name}:${bucket}/${failed[0]!.Key}: ${failed[0]!.Code} ${failed[0]!.Message ?? ''} (and ${failed.length - 1} more)`.trim());
+    };
+    await this.listPages(bucket, prefix, undefined, async (objects) => {
+      for (const o of objects) {
+        found = true;
+        batch.push(o.Key!);
+        if (batch.length === 1000) await flush();
+      }
+    });
+    await flush();
+    if (key === '') await this.rmdir(dir);
+    else if (!found) throw fsError('dirNotFound', `${this.name}:${bucket}/${key}: directory not found`, { retry: 'noRetry' });
   }
 
   async close(): Promise<void> {
