@@ -57,7 +57,7 @@ export function parseOptionValue(def: OptionDef, text: string): OptionValue {
         return Number(text.trim());
       }
       case 'size':
-        return parseSize(text, 'b');
+        return parseSize(text);
       case 'duration':
         return parseDuration(text);
       case 'enum': {
