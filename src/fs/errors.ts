@@ -37,10 +37,6 @@ export function fsError(kind: ErrorKind, message: string, options?: { cause?: un
   return new FsError(kind, message, options);
 }
 
-export function errorKind(err: unknown): ErrorKind | undefined {
-  return err instanceof FsError ? err.kind : undefined;
-}
-
 export function isKind(err: unknown, kind: ErrorKind): boolean {
   return err instanceof FsError && err.kind === kind;
 }

@@ -85,17 +85,9 @@ function parseParams(input: string, start: number): { params: Record<string, str
   return { params, end: i };
 }
 
-/** Joins path segments with '/', dropping empty ones. */
-export function joinRemote(...parts: string[]): string {
-  return parts.filter((p) => p !== '').join('/');
-}
-
 /** The parent of a '/' separated path ('' for top level). */
 export function parentOf(remote: string): string {
   const i = remote.lastIndexOf('/');
   return i < 0 ? '' : remote.slice(0, i);
 }
 
-export function baseName(remote: string): string {
-  return remote.slice(remote.lastIndexOf('/') + 1);
-}

@@ -3,25 +3,12 @@ import type { Timestamp } from './types.js';
 const NS_PER_MS = 1_000_000n;
 const NS_PER_S = 1_000_000_000n;
 
-export function fromMs(ms: number): Timestamp {
-  return BigInt(Math.round(ms * 1000)) * 1000n;
-}
-
 export function toMs(t: Timestamp): number {
   return Number(t / NS_PER_MS);
 }
 
-export function fromDate(d: Date): Timestamp {
-  return BigInt(d.getTime()) * NS_PER_MS;
-}
-
 export function toDate(t: Timestamp): Date {
   return new Date(toMs(t));
-}
-
-/** Seconds as a float, for APIs such as fs.utimes that take one. */
-export function toSeconds(t: Timestamp): number {
-  return Number(t / NS_PER_S) + Number(t % NS_PER_S) / 1e9;
 }
 
 /** Decimal seconds with up to nine fractional digits, e.g. "1700000000.123456789", as rclone stores mtimes. */

@@ -114,11 +114,3 @@ export interface Fs {
   /** Releases connections and file handles. */
   close?(): Promise<void>;
 }
-
-export function isObj(e: Entry): e is Obj {
-  return e.kind === 'object';
-}
-
-export function isDir(e: Entry): e is Dir {
-  return e.kind === 'dir';
-}

@@ -17,10 +17,6 @@ export function configureLog(c: Partial<LogConfig>): void {
   Object.assign(config, c);
 }
 
-export function logLevel(): Level {
-  return config.level;
-}
-
 export function enabled(level: Level): boolean {
   return LEVELS.indexOf(level) <= LEVELS.indexOf(config.level);
 }

@@ -120,14 +120,3 @@ export function parseBool(text: string): boolean {
   throw new ValueError(`invalid boolean "${text}": use true or false`);
 }
 
-export function parsePositiveInt(text: string, what: string): number {
-  const s = text.trim();
-  if (!/^\d+$/.test(s) || Number(s) < 1) throw new ValueError(`invalid ${what} "${text}": must be a whole number of 1 or more`);
-  return Number(s);
-}
-
-export function parseInt_(text: string, what: string): number {
-  const s = text.trim();
-  if (!/^-?\d+$/.test(s)) throw new ValueError(`invalid ${what} "${text}": must be a whole number`);
-  return Number(s);
-}
