@@ -185,10 +185,11 @@ let tmuxCounter = 0;
 export async function rcloneSetPasswordInTmux(sb: Sandbox, file: string, password: string): Promise<void> {
   const tmux = requireTool('tmux', 'the interop test drives rclone 1.60\'s interactive "config" menu in tmux to make rclone encrypt a config file; install tmux (test/setup.sh lists it)');
   const rcloneBin = requireTool('rclone', 'the config interop tests compare with rclone 1.60');
-  const socket = `nclone-cfg-${process.pid}-${++tmuxCounter}`;
+  // A socket path inside the sandbox, so removing the sandbox removes it too.
+  const socket = path.join(sb.base, `tmux-${++tmuxCounter}.sock`);
   const status = `${file}.rclone-exit`;
   const env = rcloneEnv(sb, { TMUX: undefined, TERM: 'xterm' });
-  const t = (args: string[]) => execFileP(tmux, ['-L', socket, '-f', '/dev/null', ...args], { env });
+  const t = (args: string[]) => execFileP(tmux, ['-S', socket, '-f', '/dev/null', ...args], { env });
   const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
   const screen = async () => (await t(['capture-pane', '-p', '-t', 'cfg'])).stdout;
   const waitFor = async (what: RegExp, step: string) => {
@@ -225,5 +226,6 @@ export async function rcloneSetPasswordInTmux(sb: Sandbox, file: string, passwor
   } finally {
     await t(['kill-server']).catch(() => undefined);
     rmSync(status, { force: true });
+    rmSync(socket, { force: true });
   }
 }
