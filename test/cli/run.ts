@@ -39,8 +39,13 @@ export interface RunOptions {
 }
 
 export function nclone(args: string[], opts: RunOptions): Promise<Result> {
+  return runChild(process.execPath, [BIN, ...args], opts);
+}
+
+/** Runs any program to completion (killed after timeoutMs), collecting its output. */
+export function runChild(cmd: string, args: string[], opts: RunOptions & { stdin?: 'ignore' | 'pipe' }): Promise<Result> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: opts.env, cwd: opts.cwd, stdio: ['ignore', opts.stdoutFd ?? 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { env: opts.env, cwd: opts.cwd, stdio: [opts.stdin ?? 'ignore', opts.stdoutFd ?? 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 30_000);
@@ -55,6 +60,7 @@ export function nclone(args: string[], opts: RunOptions): Promise<Result> {
     });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
+      child.stdin?.destroy();
       resolve({ code, signal, stdout, stderr });
     });
   });

@@ -3,12 +3,12 @@
  * per test file, nclone and rclone run as child processes with stdin closed, byte-exact
  * snapshots of config files, and a tmux driver for rclone's interactive `config` menu.
  */
-import { execFile, execFileSync, spawn } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import { BIN, childEnv, nclone, type Result } from '../cli/run.js';
+import { BIN, childEnv, nclone, runChild, type Result } from '../cli/run.js';
 
 const execFileP = promisify(execFile);
 
@@ -55,25 +55,10 @@ export class Sandbox {
 }
 
 /** Runs nclone with stdin an open pipe that never sends anything nor closes (a stuck script). */
-export function ncloneOpenStdin(args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<Result & { ms: number }> {
-  return new Promise((resolve, reject) => {
-    const started = Date.now();
-    const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      child.stdin.destroy();
-      resolve({ code, signal, stdout, stderr, ms: Date.now() - started });
-    });
-  });
+export async function ncloneOpenStdin(args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<Result & { ms: number }> {
+  const started = Date.now();
+  const r = await runChild(process.execPath, [BIN, ...args], { env, timeoutMs, stdin: 'pipe' });
+  return { ...r, ms: Date.now() - started };
 }
 
 /** A file's bytes and permission bits, or null when it does not exist. */
@@ -136,22 +121,7 @@ export function rcloneEnv(sb: Sandbox, extra: Record<string, string | undefined>
 
 export function rclone(sb: Sandbox, args: string[], extra: Record<string, string | undefined> = {}): Promise<Result> {
   const bin = requireTool('rclone', 'the config interop tests compare with rclone 1.60');
-  return new Promise((resolve, reject) => {
-    const child = spawn(bin, args, { env: rcloneEnv(sb, extra), stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
+  return runChild(bin, args, { env: rcloneEnv(sb, extra) });
 }
 
 /** Parses `[name]` / `key = value` text (config show output) into sections. */

@@ -196,6 +196,12 @@ export function expectCode(r: RunResult, code: number): void {
   expect(r.code, `exit ${r.code}; stderr:\n${r.stderr}`).toBe(code);
 }
 
+/** A sync with --error-on-no-transfer (and -v) that found nothing to do: exit 9, every file checked. */
+export function expectNoOp(r: RunResult, files: number): void {
+  expectCode(r, 9);
+  expect(r.stderr).toMatch(new RegExp(`Checks:\\s+${files} / ${files}, 100%`));
+}
+
 
 /** An SDK client for the test RGW, independent of nclone's S3 backend. */
 export const sdk = observer;
