@@ -1,4 +1,5 @@
 import type { CommandDef } from '../cli/command.js';
+import { quoteName } from '../lib/escape.js';
 import { listObjects } from './list-common.js';
 
 export const ls: CommandDef = {
@@ -7,5 +8,5 @@ export const ls: CommandDef = {
   summary: 'List the objects in the path with size and path.',
   description:
     'Lists every object below the path, recursively, one per line: the size in bytes right-aligned in 9 columns, a space, then the path relative to the one given. Use --max-depth 1 to stay in the top directory. Filters apply.',
-  run: (env, [path]) => listObjects(env, path!, async (o) => `${String(o.size).padStart(9)} ${o.remote}`),
+  run: (env, [path]) => listObjects(env, path!, async (o) => `${String(o.size).padStart(9)} ${quoteName(o.remote)}`),
 };

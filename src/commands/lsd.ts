@@ -1,5 +1,6 @@
 import type { CommandDef } from '../cli/command.js';
 import { formatLocalSeconds, toDate } from '../fs/time.js';
+import { quoteName } from '../lib/escape.js';
 import { walk } from '../operations/walk.js';
 
 export const lsd: CommandDef = {
@@ -18,7 +19,7 @@ export const lsd: CommandDef = {
       for (const e of entries) {
         if (e.kind !== 'dir') continue;
         const when = formatLocalSeconds(e.modTime === undefined ? new Date() : toDate(e.modTime));
-        await env.out(`${String(-1).padStart(12)} ${when.padStart(13)} ${String(e.items).padStart(9)} ${e.remote}`);
+        await env.out(`${String(-1).padStart(12)} ${when.padStart(13)} ${String(e.items).padStart(9)} ${quoteName(e.remote)}`);
       }
     });
   },
