@@ -241,6 +241,15 @@ class SyncEngine {
   }
 
   private async deleteOne(obj: Obj): Promise<void> {
+    // A delete can wait in the pool while a transfer fails or the run is stopped: decide
+    // when it starts, not when it was queued, so nothing is deleted after the first
+    // error (stricter than rclone, whose --delete-during deleters stop only on a fatal
+    // error).
+    if (this.stop.signal.aborted) return;
+    if (this.ctx.opt.deleteMode === 'during' && this.ctx.stats.errors > 0) {
+      logDebug(obj.remote, 'Not deleting as there were IO errors');
+      return;
+    }
     try {
       await deleteObject(this.ctx, obj);
     } catch (err) {

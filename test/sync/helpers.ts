@@ -224,6 +224,10 @@ export interface Faults {
   list?: string[];
   /** Called before each listing. */
   onList?: (dir: string) => void;
+  /** Called with each listing before it is returned (to change the real tree behind it). */
+  afterList?: (dir: string, entries: Entry[]) => void;
+  /** Awaited before each object's remove() goes on. */
+  onRemove?: (remote: string) => Promise<void>;
   /** Remotes whose put() fails at once, without reading its data. */
   put?: string[];
   /** Remotes whose open() fails with a retryable error this many more times. */
@@ -264,7 +268,9 @@ export class FaultyFs implements Fs {
     this.listed.push(dir);
     this.faults.onList?.(dir);
     if (this.faults.list?.includes(dir)) throw fsError('permission', `list ${dir}: permission denied (injected)`, { retry: 'noRetry' });
-    return (await this.inner.list(dir)).map((e) => this.wrap(e));
+    const entries = await this.inner.list(dir);
+    this.faults.afterList?.(dir, entries);
+    return entries.map((e) => this.wrap(e));
   }
   wrap(e: Entry): Entry {
     return e.kind === 'object' ? new FaultyObj(this, e) : e;
@@ -318,7 +324,8 @@ class FaultyObj implements Obj {
   update(data: Readable, src: SrcInfo, options?: PutOptions): Promise<void> {
     return this.inner.update(data, src, options);
   }
-  remove(): Promise<void> {
+  async remove(): Promise<void> {
+    await this.fs.faults.onRemove?.(this.remote);
     return this.inner.remove();
   }
   setModTime(t: Timestamp): Promise<void> {
