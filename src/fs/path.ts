@@ -50,7 +50,8 @@ function parseParams(input: string, start: number): { params: Record<string, str
     i++;
     const keyStart = i;
     while (i < input.length && /[A-Za-z0-9_-]/.test(input[i]!)) i++;
-    const key = input.slice(keyStart, i).replace(/-/g, '_');
+    const keyText = input.slice(keyStart, i);
+    const key = keyText.replace(/-/g, '_');
     if (key === '') throw fsError('usage', `malformed path "${input}": empty option name in the connection string`);
     if (input[i] !== '=') {
       params[key] = 'true';
@@ -79,10 +80,25 @@ function parseParams(input: string, start: number): { params: Record<string, str
     } else {
       const valueStart = i;
       while (i < input.length && input[i] !== ',' && input[i] !== ':') i++;
+      // "endpoint=http://host:port:path" would silently become endpoint "http" and fail
+      // later as a DNS error; a value cut just before "://" can only be an unquoted URL.
+      if (input.startsWith('://', i)) {
+        const url = guessUrl(input, valueStart);
+        throw fsError(
+          'usage',
+          `malformed path "${input}": the value of ${keyText} contains ':' so it must be quoted, as in ${keyText}='${url.replace(/'/g, "''")}'`,
+        );
+      }
       params[key] = input.slice(valueStart, i);
     }
   }
   return { params, end: i };
+}
+
+/** The URL an unquoted value starting at input[start] most likely meant: scheme://host[:port][/path]. */
+function guessUrl(input: string, start: number): string {
+  const m = /^[^,:]*:\/\/(?:\[[^\]]*\]|[^,:/]*)(?::\d+(?=$|[,:/]))?(?:\/[^,:]*)?/.exec(input.slice(start));
+  return m ? m[0] : input.slice(start);
 }
 
 /** The parent of a '/' separated path ('' for top level). */

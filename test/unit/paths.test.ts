@@ -34,6 +34,10 @@ describe('parsePath', () => {
     [':s3,=v:b', /empty option name/],
     [':-bad:x', /"-bad" is not a valid backend name/],
     [":s3,a='b'c:x", /expected ':' after the backend options/],
+    [':s3,provider=Ceph,endpoint=http://127.0.0.1:9000:bucket', /the value of endpoint contains ':' so it must be quoted, as in endpoint='http:\/\/127\.0\.0\.1:9000'$/],
+    ['rgw,endpoint=https://s3.example.com/base,region=x:bucket', /as in endpoint='https:\/\/s3\.example\.com\/base'$/],
+    [':s3,endpoint=http://[::1]:7480:b', /as in endpoint='http:\/\/\[::1\]:7480'$/],
+    [':s3,s3-endpoint=http://127.0.0.1:9000', /the value of s3-endpoint contains ':'.* s3-endpoint='http:\/\/127\.0\.0\.1:9000'$/],
   ])('rejects %j clearly', (input, message) => {
     let err: unknown;
     try {
@@ -44,5 +48,23 @@ describe('parsePath', () => {
     expect(err).toBeInstanceOf(FsError);
     expect((err as FsError).kind).toBe('usage');
     expect((err as Error).message).toMatch(message);
+  });
+
+  it('the quoted form it suggests for an unquoted URL parses to the URL', () => {
+    const input = ':s3,provider=Ceph,endpoint=http://127.0.0.1:9000:bucket/dir';
+    let message = '';
+    try {
+      parsePath(input);
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    const quoted = /as in (endpoint='[^']*')$/.exec(message)?.[1];
+    expect(quoted).toBe("endpoint='http://127.0.0.1:9000'");
+    expect(parsePath(`:s3,provider=Ceph,${quoted}:bucket/dir`)).toEqual({
+      kind: 'onTheFly',
+      backend: 's3',
+      params: { provider: 'Ceph', endpoint: 'http://127.0.0.1:9000' },
+      path: 'bucket/dir',
+    });
   });
 });
