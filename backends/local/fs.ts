@@ -5,11 +5,12 @@ import { Readable } from 'node:stream';
 import type { ConfigMap } from '../../src/fs/configmap.js';
 import type { NewFsResult } from '../../src/fs/registry.js';
 import type { Dir, Entry, Features, Fs, HashType, Obj, PutOptions, SrcInfo, Timestamp } from '../../src/fs/types.js';
-import { fsError } from '../../src/fs/errors.js';
+import { corrupted, fsError } from '../../src/fs/errors.js';
 import { currentStats } from '../../src/accounting/stats.js';
 import { logError, logNotice } from '../../src/lib/log.js';
 import { LocalObject, floorToMicros, setTimes, timeArg } from './object.js';
 import { mapError } from './errors.js';
+import { decodeName, localPath } from './encoding.js';
 
 export const LINK_SUFFIX = '.rclonelink';
 
@@ -49,7 +50,7 @@ export async function newFs(name: string, root: string, config: ConfigMap): Prom
   return { fs: new LocalFs(name, abs, options) };
 }
 
-const FEATURES: Features = { canHaveEmptyDirectories: true, bucketBased: false, slowModTime: false, isLocal: true };
+const FEATURES: Features = { canHaveEmptyDirectories: true, bucketBased: false, slowModTime: false, isLocal: true, slowHash: true };
 const HASHES: ReadonlySet<HashType> = new Set<HashType>(['md5', 'sha1']);
 
 export class LocalFs implements Fs {
@@ -68,8 +69,9 @@ export class LocalFs implements Fs {
     return this.root;
   }
 
+  /** The OS path of a remote path; throws 'invalidName' for one that can't be a local name. */
   abs(remote: string): string {
-    return remote === '' ? this.root : path.join(this.root, remote);
+    return localPath(this.root, remote);
   }
 
   async list(dir: string): Promise<Entry[]> {
@@ -80,7 +82,12 @@ export class LocalFs implements Fs {
     } catch (err) {
       throw mapError(err, `list ${dirPath}`, 'dirNotFound');
     }
-    const entries = await Promise.all(names.map((n) => this.entry(dir === '' ? n : `${dir}/${n}`)));
+    const entries = await Promise.all(
+      names.map((n) => {
+        const name = decodeName(n);
+        return this.entry(dir === '' ? name : `${dir}/${name}`);
+      }),
+    );
     return entries.filter((e): e is Entry => e !== undefined);
   }
 
@@ -136,7 +143,10 @@ export class LocalFs implements Fs {
     // Written under a temporary name and renamed into place, so a failed or interrupted
     // transfer never leaves a half-written file under the real name.
     const tmp = path.join(dir, tempName());
-    const hashers = new Map((options.hashes ?? []).map((t) => [t, createHash(t)] as const));
+    // Hashes the caller will ask for, and those the source declared: checked before the
+    // rename, so a corrupted download never takes the real name.
+    const expected = Object.entries(src.hashes ?? {}).filter(([, v]) => !!v) as [HashType, string][];
+    const hashers = new Map([...(options.hashes ?? []), ...expected.map(([t]) => t)].map((t) => [t, createHash(t)] as const));
     let bytes = 0;
     const signal = options.signal;
     const onAbort = () => data.destroy(signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
@@ -158,6 +168,10 @@ export class LocalFs implements Fs {
         await fdTimes(fd, t, t);
       } finally {
         await fdClose(fd);
+      }
+      for (const [type, want] of expected) {
+        const got = hashers.get(type)!.copy().digest('hex');
+        if (got !== want.toLowerCase()) throw corrupted(src.remote, type, want, got);
       }
       await fsp.rename(tmp, target);
     } catch (err) {

@@ -14,6 +14,7 @@ export type ErrorKind =
   | 'cantMove'
   | 'notSupported'
   | 'permission'
+  | 'invalidName' // a name this backend can't store (refused for that object only)
   | 'maxTransferReached'
   | 'maxDeleteReached'
   | 'noTransfer' // --error-on-no-transfer
@@ -35,6 +36,11 @@ export class FsError extends Error {
 
 export function fsError(kind: ErrorKind, message: string, options?: { cause?: unknown; retry?: RetryClass }): FsError {
   return new FsError(kind, message, options);
+}
+
+/** Received data that is not what the source says it holds: retried, then counted. */
+export function corrupted(remote: string, hashType: string, expected: string, got: string): FsError {
+  return fsError('other', `${remote}: corrupted on transfer: ${hashType} hashes differ: the source says ${expected}, received ${got}`, { retry: 'retryable' });
 }
 
 export function isKind(err: unknown, kind: ErrorKind): boolean {

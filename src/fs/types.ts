@@ -73,6 +73,8 @@ export interface Features {
   slowModTime: boolean;
   /** Local disk: paths are OS paths. */
   isLocal: boolean;
+  /** Hashes are computed by reading the data (local disk), not known from metadata (S3 ETags). */
+  slowHash?: boolean;
 }
 
 /** Receives listR results page by page, so the whole tree is never held at once. */

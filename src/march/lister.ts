@@ -1,6 +1,10 @@
 import type { Entry, Fs } from '../fs/types.js';
-import { fsError } from '../fs/errors.js';
+import { fsError, type FsError } from '../fs/errors.js';
 import { parentOf } from '../fs/path.js';
+import { escapeControls } from '../lib/escape.js';
+
+/** Receives entries a listing gave for a directory they are not in (skipped, never descended into). */
+export type StrayEntryReport = (err: FsError, dir: string) => void;
 
 /**
  * Lists one directory at a time. With --fast-list on a backend that has listR, the
@@ -13,9 +17,36 @@ export class DirLister {
   constructor(
     private readonly fs: Fs,
     private readonly fastList: boolean,
+    private readonly reportStray: StrayEntryReport = () => undefined,
   ) {}
 
+  /**
+   * The entries of dir. An entry whose path is not dir + "/" + a non-empty name (a key such
+   * as "a//b" or "/x" on a bucket store) would be descended into as the same directory
+   * again, or land on another name: it is reported and skipped, as rclone does.
+   */
   async list(dir: string): Promise<Entry[]> {
+    const entries = await this.listRaw(dir);
+    let out: Entry[] | undefined;
+    for (let i = 0; i < entries.length; i++) {
+      const e = entries[i]!;
+      if (belongsIn(dir, e.remote)) {
+        out?.push(e);
+        continue;
+      }
+      out ??= entries.slice(0, i);
+      const what = e.kind === 'dir' ? 'directory' : 'object';
+      this.reportStray(
+        fsError('invalidName', `skipped the ${what} "${escapeControls(e.remote)}" listed in "${escapeControls(dir)}": not a name in that directory (a key with an empty path segment, like "a//b" or "/a")`, {
+          retry: 'noRetry',
+        }),
+        dir,
+      );
+    }
+    return out ?? entries;
+  }
+
+  private async listRaw(dir: string): Promise<Entry[]> {
     if (!this.fastList || !this.fs.listR) return this.fs.list(dir);
     this.tree ??= this.loadTree(dir);
     const tree = await this.tree;
@@ -55,4 +86,12 @@ export class DirLister {
     });
     return tree;
   }
+}
+
+/** Whether remote is a direct child of dir with a non-empty name. */
+export function belongsIn(dir: string, remote: string): boolean {
+  const prefix = dir === '' ? '' : dir + '/';
+  if (!remote.startsWith(prefix)) return false;
+  const leaf = remote.slice(prefix.length);
+  return leaf !== '' && !leaf.includes('/');
 }

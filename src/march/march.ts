@@ -45,8 +45,8 @@ interface Job {
  * counts as empty; a missing source root is an error.
  */
 export async function march(opts: MarchOptions, cb: MarchCallbacks): Promise<void> {
-  const srcLister = new DirLister(opts.fsrc, opts.fastList);
-  const dstLister = new DirLister(opts.fdst, opts.fastList);
+  const srcLister = new DirLister(opts.fsrc, opts.fastList, (err, dir) => cb.listError(err, 'src', dir));
+  const dstLister = new DirLister(opts.fdst, opts.fastList, (err, dir) => cb.listError(err, 'dst', dir));
   const stack: Job[] = [{ dir: opts.dir ?? '', src: true, dst: true, depth: 1 }];
   let firstErr: unknown;
   const pool = new BoundedPool(opts.checkers, (err) => (firstErr ??= err), 0);

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { Fs, Obj, SrcInfo } from '../fs/types.js';
-import { fsError, isKind } from '../fs/errors.js';
+import { corrupted, fsError, isKind } from '../fs/errors.js';
 import { AccountingStream } from '../accounting/stream.js';
 import { withRetries } from '../lib/pacer.js';
 import { logDebug, logInfo } from '../lib/log.js';
@@ -69,6 +69,11 @@ async function streamCopy(
   transfer: ReturnType<OperationContext['stats']['startTransfer']>,
 ): Promise<Obj> {
   const hashType = ctx.opt.ignoreChecksum ? undefined : commonHash(src.fs, fdst);
+  // What the source says its content is (S3: the ETag or the stored MD5), asked before the
+  // data flows so the destination can check it before the file takes its real name. A
+  // source that would have to read everything to say (local disk) is hashed as it is read.
+  const declared = hashType && !src.fs.features.slowHash ? await src.hash(hashType) : '';
+  if (hashType && declared !== '') info = { ...info, hashes: { [hashType]: declared } };
   const input = await src.open({ signal: ctx.signal });
   const accounted = new AccountingStream({ stats: ctx.stats, transfer, bwlimit: ctx.bwlimit, maxTransfer: ctx.opt.maxTransfer, hashes: hashType ? [hashType] : [] });
   // A source error reaches the writer (which removes its partial output), and a writer
@@ -102,11 +107,11 @@ async function streamCopy(
     throw fsError('other', `${info.remote}: corrupted on transfer: sizes differ ${info.size} vs ${obj.size}`, { retry: 'retryable' });
   }
   if (hashType) {
-    const srcSum = accounted.digests()[hashType] ?? '';
+    const srcSum = declared || (accounted.digests()[hashType] ?? '');
     const dstSum = await obj.hash(hashType);
     if (srcSum !== '' && dstSum !== '' && srcSum !== dstSum) {
       await obj.remove().catch(() => undefined);
-      throw fsError('other', `${info.remote}: corrupted on transfer: ${hashType} hashes differ src ${srcSum} vs dst ${dstSum}`, { retry: 'retryable' });
+      throw corrupted(info.remote, hashType, srcSum, dstSum);
     }
   }
   return obj;

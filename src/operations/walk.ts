@@ -18,7 +18,10 @@ export interface WalkOptions {
  * below it are logged and counted and the walk goes on.
  */
 export async function walk(ctx: OperationContext, fs: Fs, opts: WalkOptions, visit: (dir: string, entries: Entry[]) => Promise<void>): Promise<void> {
-  const lister = new DirLister(fs, ctx.opt.fastList);
+  const lister = new DirLister(fs, ctx.opt.fastList, (err, dir) => {
+    logError(`${fs}${dir ? '/' + dir : ''}`, errorMessage(err));
+    ctx.stats.countError(err);
+  });
   const start = opts.dir ?? '';
   const stack: { dir: string; depth: number }[] = [{ dir: start, depth: 1 }];
   while (stack.length > 0) {

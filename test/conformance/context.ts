@@ -20,6 +20,11 @@ export interface ConformanceTarget {
   makeFs(): Promise<{ fs: Fs; cleanup(): Promise<void> }>;
   /** Known deviations, as data. */
   quirks?: ConformanceQuirks;
+  /**
+   * For backends that map names onto an OS tree: a snapshot (names, contents, times) of
+   * what lies around the Fs's root but outside it, which hostile names must never change.
+   */
+  outside?: (fs: Fs) => Promise<string>;
 }
 
 /** Gives every test of the enclosing describe a fresh, empty Fs, removed again afterwards. */

@@ -28,9 +28,26 @@ async function localFs(root: string, values: Record<string, string> = {}): Promi
 
 runConformance('local', {
   async makeFs() {
+    // The root sits two levels down, with files beside it that hostile names must not reach.
     const dir = await scratchDir();
-    const fs = await localFs(dir);
+    const root = path.join(dir, 'outer', 'root');
+    await fsp.mkdir(root, { recursive: true });
+    await fsp.writeFile(path.join(dir, 'victim.txt'), 'victim');
+    await fsp.writeFile(path.join(dir, 'outer', 'victim.txt'), 'victim');
+    await fsp.writeFile(path.join(dir, 'outer', 'rootlike'), 'not the root');
+    const fs = await localFs(root);
     return { fs, cleanup: () => fsp.rm(dir, { recursive: true, force: true }) };
+  },
+  async outside(fs) {
+    const top = path.dirname(path.dirname(fs.root));
+    const lines: string[] = [];
+    for (const rel of (await fsp.readdir(top, { recursive: true })).map(String).sort()) {
+      const p = path.join(top, rel);
+      if (p === fs.root || p.startsWith(fs.root + path.sep)) continue;
+      const st = await fsp.lstat(p, { bigint: true });
+      lines.push(`${JSON.stringify(rel)} ${st.mode} ${st.mtimeNs} ${st.isFile() ? await fsp.readFile(p, 'base64') : ''}`);
+    }
+    return lines.join('\n');
   },
 });
 

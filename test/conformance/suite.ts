@@ -28,6 +28,7 @@ import {
   srcInfo,
   streamOf,
 } from './helpers.js';
+import { describeHostileNames } from './hostile.js';
 import { describeNames } from './names.js';
 import { describeOptional } from './optional.js';
 
@@ -43,6 +44,7 @@ export function runConformance(name: string, target: ConformanceTarget): void {
     describePutFailures(ctx);
     describeDirectories(ctx);
     describeNames(ctx);
+    describeHostileNames(ctx, target.outside);
     describeOptional(ctx);
   });
 }
