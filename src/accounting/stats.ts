@@ -107,9 +107,14 @@ export class Stats {
     return lines.join('\n');
   }
 
-  /** One line for --stats-one-line style periodic logging. */
+  /** The stats in one line, as rclone's --stats-one-line: bytes, percentage, speed, ETA, files. */
   oneLine(now = Date.now()): string {
-    return `${formatSize(this.bytes)} / ${formatSize(Math.max(this.totalBytes, this.bytes))}, ${formatSize(Math.round(this.speed(now)))}/s, transfers ${this.transfers}/${this.totalTransfers}, checks ${this.checks}/${this.totalChecks}, deletes ${this.deletes}, errors ${this.errors}, elapsed ${formatDuration(this.elapsedMs(now))}`;
+    const total = Math.max(this.totalBytes, this.bytes);
+    const eta = this.etaSeconds(now);
+    const counts = [`xfr#${this.transfers}/${this.totalTransfers}`];
+    if (this.checks > 0 || this.totalChecks > 0) counts.push(`chk#${this.checks}/${this.totalChecks}`);
+    if (this.errors > 0) counts.push(`errors ${this.errors}`);
+    return `${formatSize(this.bytes).padStart(10)} / ${formatSize(total)}, ${total > 0 ? `${Math.floor((this.bytes * 100) / total)}%` : '-'}, ${formatSize(Math.round(this.speed(now)))}/s, ETA ${eta === undefined ? '-' : formatDuration(eta * 1000)} (${counts.join(', ')})`;
   }
 }
 

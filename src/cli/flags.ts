@@ -24,6 +24,7 @@ export const GLOBAL_FLAGS: FlagDef[] = [
   { name: 'log-file', type: 'string', arg: 'FILE', help: 'Log everything to this file', group: 'logging' },
   { name: 'progress', short: 'P', type: 'bool', help: 'Show progress during transfer (only when stdout and stderr are terminals)', group: 'logging' },
   { name: 'stats', type: 'duration', arg: 'DURATION', default: '1m', help: 'Interval between printing stats at INFO level (0 to disable)', group: 'logging' },
+  { name: 'stats-one-line', type: 'bool', help: 'Make the stats fit on one line', group: 'logging' },
   { name: 'dry-run', short: 'n', type: 'bool', help: 'Do a trial run with no permanent changes', group: 'general' },
   { name: 'transfers', type: 'int', arg: 'N', default: 4, help: 'Number of file transfers to run in parallel', group: 'copy' },
   { name: 'checkers', type: 'int', arg: 'N', default: 8, help: 'Number of checkers to run in parallel', group: 'copy' },

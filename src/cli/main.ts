@@ -7,6 +7,7 @@ import { packageVersion } from '../commands/version.js';
 import type { CommandDef } from './command.js';
 import { GLOBAL_FLAGS, type FlagDef } from './flags.js';
 import { reportFatal, runCommand, watchStdout } from './runner.js';
+import { writeTerminal } from '../lib/log.js';
 
 function addGlobalFlag(program: Command, f: FlagDef): void {
   const spec = `${f.short ? `-${f.short}, ` : ''}--${f.name}${f.type === 'bool' || f.type === 'count' ? '' : ` <${f.arg ?? 'value'}>`}`;
@@ -47,7 +48,15 @@ function backendFlagValues(values: Record<string, unknown>, keys: Map<string, { 
   return out;
 }
 
-function addCommand(parent: Command, def: CommandDef, keys: Map<string, { backend: string; option: string }>, signal: AbortSignal, done: (code: number) => void): void {
+interface RunSetup {
+  keys: Map<string, { backend: string; option: string }>;
+  signal: AbortSignal;
+  done: (code: number) => void;
+  /** The command line as given, for the -vv start lines. */
+  argv: string[];
+}
+
+function addCommand(parent: Command, def: CommandDef, setup: RunSetup): void {
   const cmd = parent.command(def.name).summary(def.summary).description(`${def.summary}\n\n${def.description}`);
   // "name?" is optional, "name..." takes the rest of the arguments.
   for (const a of def.args) {
@@ -56,16 +65,16 @@ function addCommand(parent: Command, def: CommandDef, keys: Map<string, { backen
     cmd.argument(optional ? `[${bare}]` : `<${bare}>`);
   }
   for (const f of def.flags ?? []) cmd.option(f.spec, f.help);
-  for (const sub of def.subcommands ?? []) addCommand(cmd, sub, keys, signal, done);
+  for (const sub of def.subcommands ?? []) addCommand(cmd, sub, setup);
   cmd.action(async (...params: unknown[]) => {
     const self = params[params.length - 1] as Command;
     const args = params.slice(0, def.args.length).flatMap((a) => (typeof a === 'string' ? [a] : Array.isArray(a) ? (a as string[]) : []));
     const values = self.optsWithGlobals();
-    done(await runCommand(def, args, values, backendFlagValues(values, keys), signal));
+    setup.done(await runCommand(def, args, values, backendFlagValues(values, setup.keys), setup.signal, setup.argv));
   });
 }
 
-export function buildProgram(signal: AbortSignal, done: (code: number) => void): Command {
+export function buildProgram(signal: AbortSignal, done: (code: number) => void, argv: string[] = []): Command {
   const program = new Command('nclone')
     .description('Sync files and directories to and from local disk and S3-compatible storage, with rclone semantics.')
     .exitOverride()
@@ -76,7 +85,7 @@ export function buildProgram(signal: AbortSignal, done: (code: number) => void):
     .showSuggestionAfterError(true);
   for (const f of GLOBAL_FLAGS) addGlobalFlag(program, f);
   const keys = addBackendFlags(program);
-  for (const def of COMMANDS) addCommand(program, def, keys, signal, done);
+  for (const def of COMMANDS) addCommand(program, def, { keys, signal, done, argv });
   return program;
 }
 
@@ -91,13 +100,13 @@ export async function main(argv: string[]): Promise<number> {
   const controller = new AbortController();
   const onSignal = (sig: NodeJS.Signals) => {
     if (controller.signal.aborted) process.exit(130);
-    process.stderr.write(`nclone: received ${sig}, stopping transfers (again to quit at once)\n`);
+    writeTerminal(`nclone: received ${sig}, stopping transfers (again to quit at once)\n`);
     controller.abort(fsError('other', `interrupted by ${sig}`, { retry: 'fatal' }));
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   let code: number = ExitCode.success;
-  const program = buildProgram(controller.signal, (c) => (code = c));
+  const program = buildProgram(controller.signal, (c) => (code = c), argv);
   if (argv.length === 0) {
     program.outputHelp();
     return ExitCode.usageError;

@@ -9,10 +9,12 @@ import { ExitCode, exitCodeFor, errorMessage, FsError, fsError } from '../fs/err
 import { newFs, type FsResolver } from '../fs/newfs.js';
 import type { Fs } from '../fs/types.js';
 import { Filter } from '../filter/filter.js';
-import { configureLog, log, logError, logNotice, enabled, type Level } from '../lib/log.js';
+import { escapeControls } from '../lib/escape.js';
+import { configureLog, enabled, log, logBlock, logError, logNotice, openLogFile, writeTerminal, type Level } from '../lib/log.js';
 import type { OperationContext } from '../operations/context.js';
 import { defaultRegistry } from '../../backends/index.js';
 import type { CommandDef, CommandEnv } from './command.js';
+import { logStartup } from './startup.js';
 import { bwlimit, durationMs, filterOptions, logLevelFrom, mergeFlags, operationOptions, type FlagValues } from './options.js';
 
 /** Thrown when stdout's reader went away (nclone ls | head): the run ends quietly. */
@@ -22,7 +24,14 @@ class OutputClosed extends Error {}
  * The one runner every command goes through: it builds the context from the flags,
  * owns stats, progress, --retries, the final summary and the exit code.
  */
-export async function runCommand(def: CommandDef, args: string[], cliFlags: FlagValues, backendFlags: FsResolver['backendFlags'], signal: AbortSignal): Promise<number> {
+export async function runCommand(
+  def: CommandDef,
+  args: string[],
+  cliFlags: FlagValues,
+  backendFlags: FsResolver['backendFlags'],
+  signal: AbortSignal,
+  argv: string[] = [],
+): Promise<number> {
   let stats: Stats = resetCurrentStats();
   let progress: Progress | undefined;
   let statsTimer: NodeJS.Timeout | undefined;
@@ -31,13 +40,16 @@ export async function runCommand(def: CommandDef, args: string[], cliFlags: Flag
   /** Every Fs the command opened, closed at the end so no connection outlives the run. */
   const opened: Fs[] = [];
   let statsLevel: Level = 'INFO';
+  let oneLine = false;
   let ran = false;
   try {
     const flags = mergeFlags(cliFlags, process.env);
-    configureLog({ level: logLevelFrom(flags), file: flags.logFile ? path.resolve(String(flags.logFile)) : undefined });
+    configureLog({ level: logLevelFrom(flags) });
+    if (flags.logFile) openLog(String(flags.logFile));
+    const configFile = configPath(flags.config as string | undefined);
+    logStartup(argv, configFile);
     opt = operationOptions(flags);
     const filter = await Filter.create(filterOptions(flags));
-    const configFile = configPath(flags.config as string | undefined);
     const passwords: PasswordSource = {
       env: process.env,
       passwordCommand: flags.passwordCommand as string | undefined,
@@ -71,10 +83,10 @@ export async function runCommand(def: CommandDef, args: string[], cliFlags: Flag
     // that a trial run always shows what it would have done.
     statsLevel = opt.dryRun ? 'NOTICE' : 'INFO';
     const level = statsLevel;
+    oneLine = flags.statsOneLine === true;
     const every = durationMs(flags, 'stats', 60_000);
     if (def.transfers && !progress && every > 0 && enabled(level)) {
-      // One line per interval keeps cron logs readable; the full summary comes at the end.
-      statsTimer = setInterval(() => log(level, undefined, ctx.stats.oneLine()), every);
+      statsTimer = setInterval(() => logStats(level, ctx.stats, oneLine), every);
       statsTimer.unref();
     }
 
@@ -103,8 +115,31 @@ export async function runCommand(def: CommandDef, args: string[], cliFlags: Flag
     configureLog({ sink: undefined });
   }
   // With -P and no -v the final stats still show, at NOTICE.
-  if (summary) log(enabled(statsLevel) ? statsLevel : 'NOTICE', undefined, '\n' + stats.summary());
+  if (summary) logStats(enabled(statsLevel) ? statsLevel : 'NOTICE', stats, oneLine);
   return finish(def, stats, opt, ran);
+}
+
+/** The stats as rclone logs them: the block, or with --stats-one-line one line. */
+function logStats(level: Level, stats: Stats, oneLine: boolean): void {
+  if (oneLine) log(level, undefined, stats.oneLine());
+  else logBlock(level, stats.summary().split('\n'));
+}
+
+/** Opens --log-file now; a path that can't be a log file is a usage error in one line. */
+function openLog(file: string): void {
+  const abs = path.resolve(file);
+  try {
+    openLogFile(abs);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why =
+      code === 'ENOENT' ? `directory ${path.dirname(abs)} does not exist`
+      : code === 'EISDIR' ? 'it is a directory: give a file name'
+      : code === 'ENOTDIR' ? `${path.dirname(abs)} is not a directory`
+      : code === 'EACCES' || code === 'EPERM' ? 'permission denied'
+      : errorMessage(err);
+    throw fsError('usage', `can't open --log-file ${file}: ${why}`);
+  }
 }
 
 function finish(def: CommandDef, stats: Stats, opt: OperationContext['opt'] | undefined, ran: boolean): number {
@@ -134,8 +169,10 @@ export async function promptPassword(message: string): Promise<string> {
 
 /** One clear line for the error; the stack only at -vv. */
 export function reportFatal(err: unknown): void {
-  process.stderr.write(`nclone: ${errorMessage(err)}\n`);
-  if (!isUsage(err) && enabled('DEBUG') && err instanceof Error && err.stack) process.stderr.write(err.stack + '\n');
+  writeTerminal(`nclone: ${escapeControls(errorMessage(err))}\n`);
+  if (!isUsage(err) && enabled('DEBUG') && err instanceof Error && err.stack) {
+    writeTerminal(err.stack.split('\n').map(escapeControls).join('\n') + '\n');
+  }
 }
 
 /** Set once stdout's reader has gone away (EPIPE): output stops quietly. */

@@ -3,6 +3,7 @@ import type { Fs } from '../fs/types.js';
 import { fsError } from '../fs/errors.js';
 import { runSync } from '../sync/sync.js';
 import { sameRemote } from '../operations/copy.js';
+import { logInfo } from '../lib/log.js';
 
 /** One root lies inside the other (or they are the same) on the same remote. */
 /** Both Fs address the same storage: the same remote, or the local disk under any name (/x, :local:/x, mydisk:/x). */
@@ -37,4 +38,6 @@ export async function transfer(env: CommandEnv, mode: 'copy' | 'sync', srcPath: 
     ctx = { ...ctx, backupFs: dst.fs };
   }
   await runSync(ctx, { fsrc: src.fs, fdst: dst.fs, mode, srcFile: src.file });
+  // rclone says so at the end of a run that copied nothing, so a no-op run at -v is not silent.
+  if (ctx.stats.transfers === 0) logInfo(undefined, 'There was nothing to transfer');
 }

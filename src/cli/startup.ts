@@ -1,0 +1,69 @@
+import { existsSync } from 'node:fs';
+import { defaultRegistry } from '../../backends/index.js';
+import { flagName, redact } from '../fs/options.js';
+import { logDebug } from '../lib/log.js';
+import { packageVersion } from '../commands/version.js';
+
+/** Option names that hold secrets though no backend here declares them (other rclone backends' keys). */
+const SECRET_LOOKING = /pass|secret|token|credential|key|sas_url|cookie/i;
+
+function secretNames(): { options: Set<string>; flags: Set<string> } {
+  const options = new Set<string>();
+  const flags = new Set<string>(['--password-command']);
+  for (const def of defaultRegistry().all()) {
+    for (const o of def.options) {
+      if (!o.secret) continue;
+      options.add(o.name);
+      flags.add(flagName(def.name, o.name));
+      if (o.flag) flags.add(`--${o.flag.name}`);
+    }
+  }
+  return { options, flags };
+}
+
+/**
+ * The command line with every secret value replaced: values of secret flags, and values
+ * in connection strings and URL queries whose key is a secret option or looks like one.
+ * Over-redacting a harmless value is fine; printing a key is not.
+ */
+export function redactArgs(argv: string[]): string[] {
+  const { options, flags } = secretNames();
+  const secretKey = (k: string) => options.has(k.replace(/-/g, '_').toLowerCase()) || SECRET_LOOKING.test(k);
+  const secretFlag = (f: string) => flags.has(f) || (f.startsWith('--') && SECRET_LOOKING.test(f.slice(2)));
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const eq = arg.indexOf('=');
+    if (arg.startsWith('--') && eq > 0 && secretFlag(arg.slice(0, eq))) {
+      out.push(`${arg.slice(0, eq + 1)}${redact(arg.slice(eq + 1))}`);
+    } else if (arg.startsWith('--') && secretFlag(arg) && i + 1 < argv.length) {
+      out.push(arg, redact(argv[++i]!));
+    } else {
+      out.push(redactPath(arg, secretKey));
+    }
+  }
+  return out;
+}
+
+/** `,key=value` in connection strings (a value quoted or up to the next , or :) and `key=value` in URL queries and user info. */
+function redactPath(arg: string, secretKey: (k: string) => boolean): string {
+  const hide = (whole: string, lead: string, key: string, value: string) => (secretKey(key) && value !== '' ? `${lead}${key}=${redact(value)}` : whole);
+  let s = arg.replace(/([,:])([A-Za-z0-9_-]+)=('(?:[^']|'')*'?|"(?:[^"]|"")*"?|[^,:]*)/g, hide);
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(s)) {
+    s = s.replace(/([?&])([^=&#]+)=([^&#]*)/g, hide);
+    // s3://KEY:SECRET@host/...: user info is credentials whatever it is called.
+    s = s.replace(/^([a-z][a-z0-9+.-]*:\/\/)([^/@?#]+)@/i, (_m, scheme: string) => `${scheme}${redact('x')}@`);
+  }
+  return s;
+}
+
+function quoted(args: string[]): string {
+  return `[${args.map((a) => JSON.stringify(a)).join(' ')}]`;
+}
+
+/** What rclone logs first at -vv: the version, the arguments, the config file. */
+export function logStartup(argv: string[], configFile: string): void {
+  logDebug('nclone', `Version "v${packageVersion()}" (node ${process.version}, ${process.platform}/${process.arch})`);
+  logDebug('nclone', `Starting with arguments ${quoted(['nclone', ...redactArgs(argv)])}`);
+  logDebug(undefined, existsSync(configFile) ? `Using config file from "${configFile}"` : `Config file "${configFile}" not found - using defaults`);
+}

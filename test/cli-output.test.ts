@@ -1,0 +1,144 @@
+/**
+ * What the command line says while it works: -v on a no-op run, --stats and
+ * --stats-one-line, --log-file, the -vv start lines (without secrets), and names holding
+ * control characters, which must never reach stderr raw.
+ */
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NCLONE, cleanEnv, run } from './helpers/run.js';
+
+let base: string;
+let env: NodeJS.ProcessEnv;
+let n = 0;
+
+beforeAll(() => {
+  base = mkdtempSync(path.join(os.tmpdir(), 'nclone-output-'));
+  mkdirSync(path.join(base, 'home'));
+  env = cleanEnv(path.join(base, 'home'));
+});
+
+afterAll(() => rmSync(base, { recursive: true, force: true }));
+
+function fresh(name: string): string {
+  return path.join(base, `${++n}-${name}`);
+}
+
+function tree(files: number, size: number): string {
+  const dir = fresh('src');
+  mkdirSync(dir);
+  for (let i = 0; i < files; i++) writeFileSync(path.join(dir, `f${i}.bin`), Buffer.alloc(size, i));
+  return dir;
+}
+
+const nclone = (...args: string[]) => run('node', [NCLONE, ...args], env);
+
+describe('-v on a run with nothing to do', () => {
+  it('says "There was nothing to transfer", as rclone does; a run that copies does not', async () => {
+    const src = tree(3, 10);
+    const dst = fresh('dst');
+    const first = await nclone('sync', src, dst, '-v');
+    expect(first.code).toBe(0);
+    expect(first.stderr).not.toContain('There was nothing to transfer');
+    const again = await nclone('sync', src, dst, '-v');
+    expect(again.code).toBe(0);
+    expect(again.stderr).toMatch(/^\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d INFO  : There was nothing to transfer$/m);
+  });
+});
+
+describe('--stats', () => {
+  // About 3 s at 1 MiB/s (after a first second's burst): two periodic stats at least, then the final ones.
+  let src: string;
+  beforeAll(() => {
+    src = tree(16, 256 * 1024);
+  });
+
+  it('--stats 1s -v logs the stats block each second, as docs/flags.md says', async () => {
+    const r = await nclone('copy', src, fresh('dst'), '--stats', '1s', '-v', '--bwlimit', '1M');
+    expect(r.code).toBe(0);
+    const blocks = r.stderr.match(/ INFO  : \nTransferred: .*\n(?:[A-Z].*\n)*?Elapsed time: /g) ?? [];
+    // The periodic ones, then the final summary.
+    expect(blocks.length, r.stderr).toBeGreaterThanOrEqual(3);
+  });
+
+  it('--stats-one-line makes each of them one line', async () => {
+    const r = await nclone('copy', src, fresh('dst'), '--stats', '1s', '--stats-one-line', '-v', '--bwlimit', '1M');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).not.toContain('Elapsed time');
+    const one = r.stderr.match(/ INFO  : +[\d.]+ \S*B \/ [\d.]+ \S*B, \d+%, [\d.]+ \S*B\/s, ETA \S+ \(xfr#\d+\/16\)$/gm) ?? [];
+    expect(one.length, r.stderr).toBeGreaterThanOrEqual(3);
+    expect(r.stderr).toMatch(/ INFO  : +4\.000 MiB \/ 4\.000 MiB, 100%, .* \(xfr#16\/16\)$/m);
+  });
+});
+
+describe('--log-file', () => {
+  it('is created with mode 0600 at the start, even when nothing is logged', async () => {
+    const file = fresh('run.log');
+    const r = await nclone('ls', tree(1, 1), '--log-file', file);
+    expect(r.code).toBe(0);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(readFileSync(file, 'utf8')).toBe('');
+  });
+
+  it('a missing directory, a directory, or a file as the parent: one line, exit 1 (usage)', async () => {
+    const dir = fresh('logs');
+    mkdirSync(dir);
+    const plain = fresh('plain');
+    writeFileSync(plain, '');
+    const cases: [string, RegExp][] = [
+      [path.join(dir, 'no', 'such', 'x.log'), /directory .*no\/such does not exist/],
+      [dir, /it is a directory/],
+      [path.join(plain, 'x.log'), /is not a directory/],
+    ];
+    for (const [file, why] of cases) {
+      const r = await nclone('sync', tree(1, 1), fresh('dst'), '--log-file', file);
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).toMatch(new RegExp(`^nclone: can't open --log-file ${file.replace(/[/.]/g, '\\$&')}: .*\\n$`));
+      expect(r.stderr).toMatch(why);
+    }
+  });
+});
+
+describe('-vv starts the log as rclone does', () => {
+  it('with the version, the arguments (secrets redacted) and the config file', async () => {
+    const conf = fresh('nclone.conf');
+    writeFileSync(conf, '[disk]\ntype = local\n');
+    const src = tree(1, 1);
+    const secretPath = `:s3,provider=Ceph,endpoint='http://127.0.0.1:9',access_key_id=AKID42,secret_access_key=SHH-in-path:bucket`;
+    const r = await nclone('-vv', '--config', conf, '--s3-secret-access-key', 'SHH-flag', '--s3-session-token=SHH-eq', 'copy', src, secretPath, '--retries', '1', '--low-level-retries', '1');
+    const lines = r.stderr.split('\n');
+    expect(lines[0]).toMatch(/ DEBUG : nclone: Version "v\d+\.\d+\.\d+"/);
+    expect(lines[1]).toMatch(/ DEBUG : nclone: Starting with arguments \["nclone" "-vv" "--config" /);
+    expect(lines[1]).toContain('"--s3-secret-access-key" "*** REDACTED ***"');
+    expect(lines[1]).toContain('"--s3-session-token=*** REDACTED ***"');
+    expect(lines[1]).toContain('secret_access_key=*** REDACTED ***');
+    expect(lines[1]).toContain(`endpoint='http://127.0.0.1:9'`);
+    expect(lines[2]).toMatch(new RegExp(` DEBUG : Using config file from "${conf.replace(/[/.]/g, '\\$&')}"$`));
+    for (const secret of ['SHH-flag', 'SHH-eq', 'SHH-in-path', 'AKID42']) expect(r.stderr).not.toContain(secret);
+  });
+});
+
+describe('names with control characters never reach the terminal raw', () => {
+  // Local names can hold any byte but / and NUL.
+  const evil = 'evil\n2020-01-01 00:00:00 ERROR : forged\x1b[31mred\x07.txt';
+
+  it('sync -v logs such a name escaped, on one line', async () => {
+    const src = fresh('src');
+    mkdirSync(src);
+    writeFileSync(path.join(src, evil), 'x');
+    const r = await nclone('sync', src, fresh('dst'), '-v');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f]/);
+    expect(r.stderr).not.toMatch(/^2020-01-01/m);
+    expect(r.stderr).toContain('INFO  : evil\\n2020-01-01 00:00:00 ERROR : forged\\x1b[31mred\\x07.txt: Copied (new)');
+  });
+
+  it('an error that ends the command early escapes the path it names', async () => {
+    const r = await nclone('ls', path.join(base, 'no\x1b[31msuch\ndir'));
+    expect(r.code).toBe(3);
+    expect(r.stderr).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f]/);
+    expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain('no\\x1b[31msuch\\ndir');
+  });
+});
