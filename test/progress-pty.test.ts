@@ -3,10 +3,12 @@
  * above the progress display, whole and in order, however fast the lines come, including
  * the ones logged just before the display stops.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { promisify } from 'node:util';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { TmuxProgram } from './pty/tmux.js';
 import { NCLONE, cleanEnv } from './helpers/run.js';
 
@@ -79,5 +81,38 @@ describe('log lines with the progress display on', () => {
     const lines = screen.split('\n');
     const bar = lastIndex(lines, (l) => / \| files \d+\/\d+/.test(l));
     expect(bar).toBeGreaterThan(lastIndex(lines, (l) => COPIED.test(l.trimEnd())));
+  }, 90_000);
+});
+
+describe('what the display draws', () => {
+  // Local names can hold any byte but / and NUL; this one would turn the terminal red.
+  const evil = 'big\x1b[31mred\nname.bin';
+
+  it('never a made-up total, and names with control characters escaped', async () => {
+    const dir = path.join(base, 'evil-src');
+    mkdirSync(dir);
+    writeFileSync(path.join(dir, evil), Buffer.alloc(1536 * 1024, 7));
+    for (let i = 0; i < 5; i++) writeFileSync(path.join(dir, `small${i}`), 'x');
+    const home = path.join(base, `home${++n}`);
+    mkdirSync(home);
+    const go = path.join(base, `go${n}`);
+    const raw = path.join(base, `raw${n}`);
+    term = new TmuxProgram(cleanEnv(home, { TERM: 'xterm-256color' }));
+    // The program waits until the pane's output is being recorded, so the first frame is in it.
+    const script = `while [ ! -e "$1" ]; do sleep 0.05; done; shift; exec "$@"`;
+    await term.start(['sh', '-c', script, 'sh', go, 'node', NCLONE, 'sync', dir, path.join(base, `dst${n}`), '-P', '-v', '--bwlimit', '512K'], base);
+    await promisify(execFile)('tmux', ['-L', term.socket, 'pipe-pane', '-t', 'w', '-o', `cat >> '${raw}'`]);
+    writeFileSync(go, '');
+    expect(await term.exitCode(60_000)).toBe(0);
+    await vi.waitFor(() => expect(existsSync(raw) && readFileSync(raw, 'latin1')).toContain('[exit status 0]'));
+    const out = readFileSync(raw, 'latin1');
+    // Frames were drawn while the big file was running, naming it escaped.
+    expect(out).toMatch(/ \* big\\x1b\[31mred\\nname\.bin: \d+% of 1\.500 MiB/);
+    expect(out).toContain('INFO  : big\\x1b[31mred\\nname.bin: Copied (new)');
+    // The display moves the cursor and erases, and writes nothing else a name could bring.
+    expect(out).not.toContain('\x1b[31m');
+    expect(out.replace(/\x1b\[(\?25[lh]|\?7[lh]|\d*A|J)/g, '')).not.toMatch(/[\x1b\x07]/);
+    // Before the sizes are known the first frame showed "0 B / 1 B".
+    expect(out).not.toMatch(/ \/ 1 B\b/);
   }, 90_000);
 });
