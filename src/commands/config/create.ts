@@ -1,6 +1,8 @@
 import type { CommandDef } from '../../cli/command.js';
 import { fsError } from '../../fs/errors.js';
 import { backendOf, checkOptions, checkRemoteName, editConfig, parseKeyValues, redactValues, requireRemote, sectionText } from '../../config/remotes.js';
+import { unknownValueWarnings } from '../../config/typos.js';
+import { logNotice } from '../../lib/log.js';
 
 export const configCreate: CommandDef = {
   name: 'create',
@@ -22,6 +24,7 @@ export const configCreate: CommandDef = {
       for (const [k, v] of pairs) doc.set(name!, k, v);
       return requireRemote(doc, name!, file);
     });
+    for (const w of unknownValueWarnings(def, pairs, values)) logNotice(name, w);
     await env.out(sectionText(name!, redactValues(env.resolver.registry, values)));
   },
 };
@@ -37,18 +40,23 @@ export const configUpdate: CommandDef = {
     const pairs = parseKeyValues(rest);
     if (pairs.length === 0) throw fsError('usage', 'nothing to update: give key=value pairs');
     const file = env.resolver.configFile;
+    let warnings: string[] = [];
     const values = await editConfig(file, env.passwords, ({ doc }) => {
       const current = requireRemote(doc, name!, file);
       // Checked before the options: "type" is not an option, and the reason is more useful.
       if (pairs.some(([k, v]) => k === 'type' && v !== current.type)) throw fsError('usage', `the type of a remote can't be changed: delete "${name}" and create it again`);
       const options = pairs.filter(([k]) => k !== 'type');
-      checkOptions(backendOf(env.resolver.registry, current.type ?? ''), options);
+      const def = backendOf(env.resolver.registry, current.type ?? '');
+      checkOptions(def, options);
       for (const [k, v] of options) {
         if (v === '') doc.deleteKey(name!, k);
         else doc.set(name!, k, v);
       }
-      return requireRemote(doc, name!, file);
+      const updated = requireRemote(doc, name!, file);
+      warnings = unknownValueWarnings(def, options, updated);
+      return updated;
     });
+    for (const w of warnings) logNotice(name, w);
     await env.out(sectionText(name!, redactValues(env.resolver.registry, values)));
   },
 };
