@@ -1,0 +1,81 @@
+import { ListObjectsCommand, ListObjectsV2Command, type _Object } from '@aws-sdk/client-s3';
+import { fsError } from '../../src/fs/errors.js';
+import { quoteName } from '../../src/lib/escape.js';
+import type { S3Fs } from './fs.js';
+import { decodeListedKey } from './keys.js';
+
+/** What one listing request returned that the pager needs. */
+interface Page {
+  contents: _Object[];
+  prefixes: string[];
+  truncated: boolean;
+  next: string | undefined;
+}
+
+/**
+ * Pages through a listing (v1 or v2, URL-encoded where the provider allows), decoding keys.
+ *
+ * An answer is trusted as a listing only if it looks like one: a 200 with an HTML page (a
+ * captive portal, a wrong endpoint) parses to nothing, and taking that for an empty
+ * directory would make sync delete the whole destination. Likewise a page that claims more
+ * pages but gives no way to ask for them, or the same position again, is an error for the
+ * directory, never its end.
+ */
+export async function listPages(
+  fs: S3Fs,
+  bucket: string,
+  prefix: string,
+  delimiter: string | undefined,
+  page: (objects: _Object[], prefixes: string[]) => Promise<void>,
+): Promise<void> {
+  const encoded = fs.quirks.urlEncodeListings;
+  const base = { Bucket: bucket, Prefix: prefix, Delimiter: delimiter, MaxKeys: fs.opt.listChunk, EncodingType: encoded ? ('url' as const) : undefined };
+  const where = bucket + (prefix ? '/' + prefix : '');
+  const fail = (why: string, retry: 'retryable' | 'noRetry') => fsError('other', `list ${fs.name}:${quoteName(where)}: ${why}`, { retry });
+  const seen = new Set<string>();
+  let token: string | undefined;
+  for (;;) {
+    const res = fs.opt.listVersion === 2 ? await requestV2(fs, base, where, token) : await requestV1(fs, base, where, token, encoded);
+    if (res === undefined) {
+      // A portal or proxy page may be gone on the next try; a wrong endpoint stays wrong, but
+      // the retry costs one request.
+      throw fail("the server's answer was not an S3 listing (a web page? check the endpoint)", 'retryable');
+    }
+    for (const o of res.contents) o.Key = decodeListedKey(o.Key!, encoded);
+    await page(res.contents, res.prefixes.map((p) => decodeListedKey(p, encoded)));
+    if (!res.truncated) return;
+    if (res.next === undefined || res.next === '') throw fail('the listing cannot continue: the server says there is more but gives no marker to ask for it', 'noRetry');
+    // v1 markers are keys and must move forward; v2 tokens are opaque but must not come back.
+    const backwards = fs.opt.listVersion !== 2 && token !== undefined && Buffer.compare(Buffer.from(res.next), Buffer.from(token)) <= 0;
+    if (backwards || seen.has(res.next)) throw fail('the listing cannot continue: the server gave a marker it already gave (it would repeat forever)', 'noRetry');
+    seen.add(res.next);
+    token = res.next;
+  }
+}
+
+type Base = ConstructorParameters<typeof ListObjectsV2Command>[0];
+
+/** undefined when the answer is not a listing: every ListBucketResult names its bucket. */
+async function requestV2(fs: S3Fs, base: Base, where: string, token: string | undefined): Promise<Page | undefined> {
+  const res = await fs.send<any>(new ListObjectsV2Command({ ...base, ContinuationToken: token }), where, 'list', undefined, 'dirNotFound');
+  if (res.Name === undefined) return undefined;
+  return {
+    contents: res.Contents ?? [],
+    prefixes: (res.CommonPrefixes ?? []).map((p: { Prefix?: string }) => p.Prefix!),
+    truncated: res.IsTruncated === true,
+    next: res.NextContinuationToken,
+  };
+}
+
+async function requestV1(fs: S3Fs, base: Base, where: string, token: string | undefined, encoded: boolean): Promise<Page | undefined> {
+  const res = await fs.send<any>(new ListObjectsCommand({ ...base, Marker: token }), where, 'list', undefined, 'dirNotFound');
+  if (res.Name === undefined) return undefined;
+  const contents: _Object[] = res.Contents ?? [];
+  const prefixes: string[] = (res.CommonPrefixes ?? []).map((p: { Prefix?: string }) => p.Prefix!);
+  // v1 gives NextMarker only with a delimiter; otherwise the last key is the marker. NextMarker
+  // is the last key or prefix returned, so URL-encoded listings use that, decoded: Ceph RGW
+  // encodes keys and prefixes but sends NextMarker as is.
+  const decoded = [contents.at(-1)?.Key, prefixes.at(-1)].filter((k): k is string => !!k).map((k) => decodeListedKey(k, encoded));
+  const last = decoded.sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b))).at(-1);
+  return { contents, prefixes, truncated: res.IsTruncated === true, next: encoded ? last : res.NextMarker || last };
+}
