@@ -5,9 +5,11 @@ import { format } from 'node:util';
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
-import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, HttpRequest } from '@smithy/types';
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, DeserializeMiddleware, HttpRequest } from '@smithy/types';
 import { fsError } from '../../src/fs/errors.js';
-import { logDebug, logNotice } from '../../src/lib/log.js';
+import { enabled, logDebug, logNotice } from '../../src/lib/log.js';
+import { quoteName } from '../../src/lib/escape.js';
+import { echo } from './errors.js';
 import { signV2 } from './sigv2.js';
 import type { ProviderQuirks } from './providers.js';
 
@@ -92,7 +94,7 @@ export function makeClient(s: ClientSettings): { client: S3Client; auth: AuthMod
   // The pinned SDK supports Node 20; its notice about future releases is not for nclone's users.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const { mode, provider } = credentialsFor(s);
-  const endpoint = s.endpoint === '' ? undefined : /^[a-z]+:\/\//i.test(s.endpoint) ? s.endpoint : `https://${s.endpoint}`;
+  const endpoint = normalizeEndpoint(s.endpoint);
   const checksums = s.quirks.sdkChecksums && !s.v2Auth ? 'WHEN_SUPPORTED' : 'WHEN_REQUIRED';
   const config: S3ClientConfig = {
     region: s.region,
@@ -110,12 +112,14 @@ export function makeClient(s: ClientSettings): { client: S3Client; auth: AuthMod
     maxAttempts: 3,
     // Without a logger the SDK writes some warnings straight to the console (e.g. "An error was
     // encountered in a non-retryable streaming request." on every failed upload): nclone reports
-    // the error itself, so these go to the debug log.
+    // the error itself, so these go to the debug log. The SDK also hands every failed request
+    // to error() as an object dump with a stack: nclone reports the error where it is handled,
+    // and logRequests already gave the request its one line, so that dump is dropped.
     logger: {
       debug: () => undefined,
       info: () => undefined,
-      warn: (...m: unknown[]) => logDebug(undefined, `s3: ${format(...m)}`),
-      error: (...m: unknown[]) => logDebug(undefined, `s3: ${format(...m)}`),
+      warn: (...m: unknown[]) => logDebug(undefined, `s3: ${echo(format(...m))}`),
+      error: () => undefined,
     },
   };
   if (mode === 'anonymous') {
@@ -126,5 +130,56 @@ export function makeClient(s: ClientSettings): { client: S3Client; auth: AuthMod
     // Every request and retry, lib-storage's included, passes through this signer.
     if (s.v2Auth) config.signer = { sign: async (request) => signV2(request as HttpRequest, await provider!()) as typeof request };
   }
-  return { client: new S3Client(config), auth: mode };
+  const client = new S3Client(config);
+  client.middlewareStack.add(logRequests(), { step: 'deserialize', priority: 'low', name: 'ncloneRequestLog' });
+  return { client, auth: mode };
+}
+
+/**
+ * The endpoint with its scheme (https:// when none is written), checked: a value that is not
+ * a URL would otherwise fail inside the SDK as "TypeError: Invalid URL" on the first request.
+ */
+export function normalizeEndpoint(raw: string): string | undefined {
+  if (raw === '') return undefined;
+  const endpoint = /^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `https://${raw}`;
+  let url: URL | undefined;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    url = undefined;
+  }
+  const shown = JSON.stringify(echo(raw));
+  if (!url || url.hostname === '') {
+    throw fsError('config', `endpoint ${shown} is not a valid URL: check the host name and the port (0-65535), e.g. endpoint = http://127.0.0.1:9000`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw fsError('config', `endpoint ${shown} must start with http:// or https://`);
+  return endpoint;
+}
+
+/**
+ * At -vv, one line per HTTP request and attempt: method, bucket/key, status, duration. Runs
+ * inside the retry loop and below the deserializer, so it sees every attempt's raw status.
+ * Never the query string (presigned signatures, tokens) nor any header but the attempt count.
+ */
+function logRequests<I extends object, O extends object>(): DeserializeMiddleware<I, O> {
+  return (next, context) => async (args) => {
+    if (!enabled('DEBUG')) return next(args);
+    const input = args.input as { Bucket?: string; Key?: string; Prefix?: string };
+    const request = args.request as Partial<HttpRequest>;
+    const attempt = /attempt=(\d+); max=(\d+)/.exec(String(request.headers?.['amz-sdk-request'] ?? ''));
+    const what = [input.Bucket, input.Key ?? input.Prefix].filter((p) => p !== undefined && p !== '').join('/');
+    const label = `s3: ${request.method ?? '?'} ${quoteName(what || '/')} (${String(context.commandName ?? '').replace(/Command$/, '')})`;
+    const tail = (start: number) => `in ${Date.now() - start} ms, attempt ${attempt ? `${attempt[1]}/${attempt[2]}` : 1}`;
+    const start = Date.now();
+    try {
+      const res = await next(args);
+      logDebug(undefined, `${label}: HTTP ${(res.response as { statusCode?: number }).statusCode ?? '?'} ${tail(start)}`);
+      return res;
+    } catch (err) {
+      const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode ?? (err as { $response?: { statusCode?: number } }).$response?.statusCode;
+      const why = status !== undefined ? `HTTP ${status}` : echo(String((err as { code?: string }).code ?? (err as Error).name ?? 'error'));
+      logDebug(undefined, `${label}: ${why} ${tail(start)}`);
+      throw err;
+    }
+  };
 }

@@ -1,4 +1,5 @@
 import { fsError, FsError } from '../../src/fs/errors.js';
+import { escapeControls } from '../../src/lib/escape.js';
 
 interface SdkError {
   name?: string;
@@ -6,6 +7,7 @@ interface SdkError {
   message?: string;
   code?: string;
   Region?: string;
+  BucketName?: string;
   $metadata?: { httpStatusCode?: number };
   $response?: { headers?: Record<string, string> };
   $retryable?: unknown;
@@ -18,10 +20,36 @@ export interface ErrorContext {
   anonymous: boolean;
   region: string;
   notFound?: 'objectNotFound' | 'dirNotFound';
+  /** The endpoint as the client uses it (with its scheme), for connection errors. */
+  endpoint?: string;
 }
 
 const RETRYABLE = new Set(['SlowDown', 'RequestTimeout', 'RequestTimeTooSkewed', 'InternalError', 'ServiceUnavailable', 'Throttling', 'ThrottlingException', 'TimeoutError', 'RequestTimeoutException']);
 const NETWORK = new Set(['ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ECONNREFUSED', 'EAI_AGAIN', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNABORTED']);
+// 4xx statuses that retrying can fix: the server timed out waiting, or asks to slow down.
+const RETRYABLE_4XX = new Set([408, 429]);
+
+export const BUCKET_NAME_RULES =
+  'S3 bucket names are 3-63 characters of lower-case letters, digits, dots and hyphens, starting and ending with a letter or digit (some providers allow more)';
+
+const ECHO_MAX = 200;
+
+/** Text a server sent back (an error code or message): printable and of a sane length. */
+export function echo(text: string): string {
+  const safe = escapeControls(text);
+  return safe.length > ECHO_MAX ? safe.slice(0, ECHO_MAX) + '...' : safe;
+}
+
+/**
+ * The server's code and message, or the HTTP status where the SDK could not read any (HEAD
+ * responses have no body, and the SDK then says "Unknown: UnknownError").
+ */
+function describe(e: SdkError, code: string, status: number | undefined): string {
+  const unknown = code === '' || code === 'Unknown' || e.message === 'UnknownError';
+  if (unknown && status !== undefined) return `HTTP ${status} from the server`;
+  const message = e.message && e.message !== 'UnknownError' ? echo(e.message) : '';
+  return [code ? echo(code) : e.code ? echo(e.code) : '', message].filter((p) => p !== '').join(': ') || 'unknown error';
+}
 
 /** Maps an AWS SDK error onto the core's typed errors, with a message naming the remote and what to check. */
 export function mapS3Error(err: unknown, c: ErrorContext): FsError {
@@ -32,6 +60,8 @@ export function mapS3Error(err: unknown, c: ErrorContext): FsError {
   const where = `${c.what} ${c.remote}`;
   const opts = (retry?: 'retryable' | 'noRetry' | 'fatal') => ({ cause: err, retry });
   if (code === 'AbortError' || (err as Error)?.name === 'AbortError') return fsError('other', `${where}: interrupted`, opts('fatal'));
+  const tls = plainHttpAnswer(e, c.endpoint);
+  if (tls) return fsError('config', `${where}: ${tls}`, opts('noRetry'));
   if (code === 'NoSuchBucket') return fsError('dirNotFound', `${where}: bucket not found (NoSuchBucket)`, opts('noRetry'));
   if (code === 'NoSuchKey' || code === 'NotFound' || (status === 404 && code !== 'NoSuchUpload')) {
     const kind = c.notFound ?? 'objectNotFound';
@@ -42,7 +72,7 @@ export function mapS3Error(err: unknown, c: ErrorContext): FsError {
   if (code === 'SignatureDoesNotMatch') return fsError('permission', `${where}: signature does not match: check secret_access_key (and v2_auth/region for old servers)`, opts('fatal'));
   const region = e.Region ?? e.$response?.headers?.['x-amz-bucket-region'];
   if (code === 'PermanentRedirect' || code === 'AuthorizationHeaderMalformed' || status === 301) {
-    return fsError('other', `${where}: incorrect region, the bucket is not in '${c.region}' region${region ? ` (it is in '${region}')` : ''}: set region`, opts('noRetry'));
+    return fsError('other', `${where}: incorrect region, the bucket is not in '${echo(c.region)}' region${region ? ` (it is in '${echo(region)}')` : ''}: set region`, opts('noRetry'));
   }
   if (code === 'AccessDenied' || code === 'AllAccessDisabled' || status === 403) {
     return fsError(
@@ -54,8 +84,25 @@ export function mapS3Error(err: unknown, c: ErrorContext): FsError {
     );
   }
   if (code === 'BucketNotEmpty') return fsError('dirNotEmpty', `${where}: bucket not empty`, opts('noRetry'));
-  if (RETRYABLE.has(code) || (status !== undefined && status >= 500) || NETWORK.has(e.code ?? '')) {
-    return fsError('other', `${where}: ${code || e.code || 'server error'}: ${e.message ?? ''}`.trim(), opts('retryable'));
+  if (code === 'InvalidBucketName') return fsError('other', `${where}: the server refused the bucket name (InvalidBucketName): ${BUCKET_NAME_RULES}`, opts('noRetry'));
+  if (code === 'InvalidLocationConstraint' || code === 'IllegalLocationConstraintException') {
+    return fsError('other', `${where}: the server refused the location constraint (${echo(code)}): set location_constraint to the region the server is in, or leave it blank`, opts('noRetry'));
   }
-  return fsError('other', `${where}: ${code ? code + ': ' : ''}${e.message ?? String(err)}`, opts());
+  if (RETRYABLE.has(code) || (status !== undefined && (status >= 500 || RETRYABLE_4XX.has(status))) || NETWORK.has(e.code ?? '')) {
+    return fsError('other', `${where}: ${describe(e, code, status)}`, opts('retryable'));
+  }
+  // Any other 4xx is the request itself being refused: the same request would be refused again.
+  const refused = status !== undefined && status >= 400 && status < 500;
+  return fsError('other', `${where}: ${describe(e, code, status)}`, opts(refused ? 'noRetry' : undefined));
+}
+
+/**
+ * An https:// endpoint whose server speaks plain HTTP fails in OpenSSL with "wrong version
+ * number" (the first bytes of an HTTP answer read as a TLS record): say what it means.
+ */
+function plainHttpAnswer(e: SdkError, endpoint: string | undefined): string | undefined {
+  if (e.code !== 'EPROTO' || !/wrong version number|packet length too long|http request/i.test(e.message ?? '')) return undefined;
+  const shown = endpoint ? echo(endpoint) : 'the endpoint';
+  const plain = endpoint?.replace(/^https:\/\//i, 'http://');
+  return `the server at ${shown} answered plain HTTP to an HTTPS request: write http:// in the endpoint${plain && plain !== endpoint ? ` (endpoint = ${echo(plain)})` : ''}, or use-ssl=false in an s3:// URL`;
 }

@@ -7,8 +7,6 @@ import {
   HeadBucketCommand,
   HeadObjectCommand,
   ListBucketsCommand,
-  ListObjectsCommand,
-  ListObjectsV2Command,
   PutObjectCommand,
   type S3Client,
   type ObjectCannedACL,
@@ -21,9 +19,11 @@ import type { NewFsResult } from '../../src/fs/registry.js';
 import type { Dir, Entry, Features, Fs, HashType, ListRCallback, Obj, PutOptions, SrcInfo } from '../../src/fs/types.js';
 import { fsError } from '../../src/fs/errors.js';
 import { toDecimalSeconds } from '../../src/fs/time.js';
-import { makeClientWithFallback, type AuthMode } from './client.js';
-import { mapS3Error } from './errors.js';
-import { decodeListedKey, splitBucket } from './keys.js';
+import { quoteName } from '../../src/lib/escape.js';
+import { makeClientWithFallback, normalizeEndpoint, type AuthMode } from './client.js';
+import { echo, mapS3Error, type ErrorContext } from './errors.js';
+import { splitBucket } from './keys.js';
+import { listPages } from './listing.js';
 import { S3Object, type ObjectMeta } from './object.js';
 import { detectProvider, quirksFor, type ProviderQuirks } from './providers.js';
 import { ExactSize, uploadMultipart } from './upload.js';
@@ -31,6 +31,8 @@ import { copyObject } from './copy.js';
 
 export interface S3Options {
   provider: string;
+  /** With its scheme; '' for AWS's own endpoints. */
+  endpoint: string;
   region: string;
   acl: string;
   bucketAcl: string;
@@ -66,6 +68,7 @@ export async function newFs(name: string, root: string, c: ConfigMap): Promise<N
   if (listVersion !== 1 && listVersion !== 2) throw fsError('config', `list_version must be 0, 1 or 2, not ${listVersion}`);
   const opt: S3Options = {
     provider,
+    endpoint: normalizeEndpoint(endpoint) ?? '',
     region,
     acl: c.string('acl'),
     bucketAcl: c.string('bucket_acl'),
@@ -111,7 +114,9 @@ export async function newFs(name: string, root: string, c: ConfigMap): Promise<N
   // A root naming an object gives an Fs at its parent plus the object's name (rclone's ErrorIsFile).
   if (fs.rootKey !== '') {
     try {
-      await client.send(new HeadObjectCommand({ Bucket: fs.bucket, Key: fs.rootKey }));
+      const head = await client.send(new HeadObjectCommand({ Bucket: fs.bucket, Key: fs.rootKey }));
+      // Every S3 object has an ETag: a 200 without one is some web page, not an object.
+      if (!head.ETag) return { fs };
       const cut = clean.lastIndexOf('/');
       return { fs: new S3Fs(name, clean.slice(0, cut), opt, quirks, client, auth, sameConfig), file: clean.slice(cut + 1) };
     } catch {
@@ -163,8 +168,13 @@ export class S3Fs implements Fs {
       // Name the bucket and key the request was about, whatever the caller's root.
       const input = cmd.input as { Bucket?: string; Key?: string; Prefix?: string };
       const where = input.Bucket ? [input.Bucket, input.Key ?? input.Prefix ?? ''].filter((p) => p !== '').join('/') : remote;
-      throw mapS3Error(err, { remote: `${this.name}:${where}`, what, anonymous: this.auth === 'anonymous', region: this.opt.region, notFound });
+      throw mapS3Error(err, this.errorContext(where, what, notFound));
     }
+  }
+
+  /** For mapS3Error: where is a path below the remote (bucket/key). */
+  errorContext(where: string, what: string, notFound?: ErrorContext['notFound']): ErrorContext {
+    return { remote: `${this.name}:${where}`, what, anonymous: this.auth === 'anonymous', region: this.opt.region, notFound, endpoint: this.opt.endpoint || undefined };
   }
 
   /** Bucket and key of a path relative to the root. */
@@ -195,13 +205,28 @@ export class S3Fs implements Fs {
     if (bucket === '') return this.listBuckets();
     const prefix = key === '' ? '' : `${key}/`;
     const entries: Entry[] = [];
-    await this.listPages(bucket, prefix, '/', async (objects, prefixes) => {
+    let marker = false;
+    await listPages(this, bucket, prefix, '/', async (objects, prefixes) => {
       for (const p of prefixes) entries.push({ kind: 'dir', remote: this.remoteOf(bucket, p.slice(0, -1)), items: -1 });
-      for (const o of objects) if (o.Key !== prefix) entries.push(this.fromListing(bucket, o));
+      // The key equal to the prefix is a folder marker ("Create folder"): the directory itself.
+      for (const o of objects) if (o.Key === prefix) marker = true;
+      else entries.push(this.fromListing(bucket, o));
     });
-    // A prefix with nothing under it is a directory that does not exist.
-    if (entries.length === 0 && key !== '') throw fsError('dirNotFound', `${this.name}:${[this.root, dir].filter((p) => p !== '').join('/')}: directory not found`, { retry: 'noRetry' });
+    if (entries.length === 0 && !marker) this.checkRootExists(dir, key);
     return entries;
+  }
+
+  /**
+   * S3 has no directories: a prefix is there while some key starts with it. A directory met
+   * while listing its parent that has nothing under it now is empty, as in rclone. But the
+   * path the user named (the Fs root) with nothing under it, not even a folder marker, is
+   * reported missing: `sync remote:bucket/typo dst` then fails and deletes nothing, where
+   * taking the typo for an empty directory would empty dst. A bucket's root is never missing
+   * here: a bucket that does not exist fails with NoSuchBucket.
+   */
+  private checkRootExists(dir: string, key: string): void {
+    if (dir !== '' || key === '') return;
+    throw fsError('dirNotFound', `${this.name}:${quoteName(this.root)}: directory not found (no object's key starts with "${quoteName(key)}/")`, { retry: 'noRetry' });
   }
 
   async listR(dir: string, callback: ListRCallback): Promise<void> {
@@ -225,11 +250,11 @@ export class S3Fs implements Fs {
         page.push({ kind: 'dir', remote: this.remoteOf(bucket, d), items: -1 });
       }
     };
-    await this.listPages(bucket, prefix, undefined, async (objects) => {
+    await listPages(this, bucket, prefix, undefined, async (objects) => {
       const page: Entry[] = [];
       for (const o of objects) {
-        if (o.Key === prefix) continue;
         found = true;
+        if (o.Key === prefix) continue; // a folder marker: the directory itself
         const rel = o.Key!.slice(prefix.length);
         // A key ending in "/" is a directory marker made by other tools.
         addDirs(page, o.Key!.endsWith('/') ? rel + 'x' : rel);
@@ -237,7 +262,7 @@ export class S3Fs implements Fs {
       }
       if (page.length) await callback(page);
     });
-    if (!found && key !== '') throw fsError('dirNotFound', `${this.name}:${[this.root, dir].filter((p) => p !== '').join('/')}: directory not found`, { retry: 'noRetry' });
+    if (!found) this.checkRootExists(dir, key);
   }
 
   private fromListing(bucket: string, o: _Object): S3Object {
@@ -250,45 +275,14 @@ export class S3Fs implements Fs {
       throw fsError('permission', `${this.name}: listing buckets needs credentials: give a bucket (remote:bucket) or set access_key_id/secret_access_key or env_auth`, { retry: 'noRetry' });
     }
     const res = await this.send<{ Buckets?: { Name?: string; CreationDate?: Date }[] }>(new ListBucketsCommand({}), '', 'list buckets of');
-    return (res.Buckets ?? []).map((b) => ({
+    // A real answer has a Buckets element, empty or not; a web page parses to nothing.
+    if (res.Buckets === undefined) throw fsError('other', `list buckets of ${this.name}: the server's answer was not an S3 bucket listing (a web page? check the endpoint)`, { retry: 'retryable' });
+    return res.Buckets.map((b) => ({
       kind: 'dir' as const,
       remote: b.Name!,
       modTime: b.CreationDate ? BigInt(b.CreationDate.getTime()) * 1_000_000n : undefined,
       items: -1,
     }));
-  }
-
-  /** Pages through a listing (v1 or v2, URL-encoded where the provider allows), decoding keys. */
-  private async listPages(bucket: string, prefix: string, delimiter: string | undefined, page: (objects: _Object[], prefixes: string[]) => Promise<void>): Promise<void> {
-    const encoded = this.quirks.urlEncodeListings;
-    const base = { Bucket: bucket, Prefix: prefix, Delimiter: delimiter, MaxKeys: this.opt.listChunk, EncodingType: encoded ? ('url' as const) : undefined };
-    const where = bucket + (prefix ? '/' + prefix : '');
-    let token: string | undefined;
-    for (;;) {
-      let contents: _Object[];
-      let prefixes: string[];
-      let next: string | undefined;
-      if (this.opt.listVersion === 2) {
-        const res = await this.send<any>(new ListObjectsV2Command({ ...base, ContinuationToken: token }), where, 'list', undefined, 'dirNotFound');
-        contents = res.Contents ?? [];
-        prefixes = (res.CommonPrefixes ?? []).map((p: { Prefix?: string }) => p.Prefix!);
-        next = res.IsTruncated ? res.NextContinuationToken : undefined;
-      } else {
-        const res = await this.send<any>(new ListObjectsCommand({ ...base, Marker: token }), where, 'list', undefined, 'dirNotFound');
-        contents = res.Contents ?? [];
-        prefixes = (res.CommonPrefixes ?? []).map((p: { Prefix?: string }) => p.Prefix!);
-        // v1 gives NextMarker only with a delimiter; otherwise the last key is the marker. NextMarker
-        // is the last key or prefix returned, so URL-encoded listings use that, decoded: Ceph RGW
-        // encodes keys and prefixes but sends NextMarker as is.
-        const decoded = [contents.at(-1)?.Key, prefixes.at(-1)].filter((k): k is string => !!k).map((k) => decodeListedKey(k, encoded));
-        const last = decoded.sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b))).at(-1);
-        next = res.IsTruncated ? (encoded ? last : (res.NextMarker ?? last)) : undefined;
-      }
-      for (const o of contents) o.Key = decodeListedKey(o.Key!, encoded);
-      await page(contents, prefixes.map((p) => decodeListedKey(p, encoded)));
-      if (!next) return;
-      token = next;
-    }
   }
 
   async newObject(remote: string): Promise<Obj> {
@@ -367,14 +361,17 @@ export class S3Fs implements Fs {
         new CreateBucketCommand({
           Bucket: bucket,
           ACL: (this.opt.bucketAcl || this.opt.acl || undefined) as never,
-          CreateBucketConfiguration: this.opt.locationConstraint ? { LocationConstraint: this.opt.locationConstraint as never } : undefined,
+          // us-east-1 is where a bucket goes without a constraint, and AWS (and Ceph) refuse it
+          // spelled out, as the AWS CLI knows.
+          CreateBucketConfiguration:
+            this.opt.locationConstraint && this.opt.locationConstraint !== 'us-east-1' ? { LocationConstraint: this.opt.locationConstraint as never } : undefined,
         }),
       );
     } catch (err) {
       const code = (err as { name?: string }).name;
       if (code === 'BucketAlreadyOwnedByYou') return;
       if (code === 'BucketAlreadyExists') throw fsError('other', `bucket "${bucket}" already exists and belongs to another account: choose another name`, { cause: err, retry: 'noRetry' });
-      throw mapS3Error(err, { remote: `${this.name}:${bucket}`, what: 'create bucket', anonymous: this.auth === 'anonymous', region: this.opt.region });
+      throw mapS3Error(err, this.errorContext(bucket, 'create bucket'));
     }
   }
 
@@ -391,7 +388,7 @@ export class S3Fs implements Fs {
         const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
         // 404: not there; 403: someone else's (CreateBucket then says so clearly).
         if (status === 404 || status === 403) return this.makeBucket(bucket);
-        throw mapS3Error(err, { remote: `${this.name}:${bucket}`, what: 'check bucket', anonymous: this.auth === 'anonymous', region: this.opt.region });
+        throw mapS3Error(err, this.errorContext(bucket, 'check bucket'));
       },
     );
     this.bucketsChecked.set(bucket, p);
@@ -434,9 +431,9 @@ export class S3Fs implements Fs {
         'purge',
       );
       const failed = res.Errors ?? [];
-      if (failed.length) throw fsError('other', `purge ${this.name}:${bucket}/${failed[0]!.Key}: ${failed[0]!.Code} ${failed[0]!.Message ?? ''} (and ${failed.length - 1} more)`.trim());
+      if (failed.length) throw fsError('other', `purge ${this.name}:${bucket}/${quoteName(failed[0]!.Key ?? '')}: ${echo(failed[0]!.Code ?? '')} ${echo(failed[0]!.Message ?? '')} (and ${failed.length - 1} more)`.trim());
     };
-    await this.listPages(bucket, prefix, undefined, async (objects) => {
+    await listPages(this, bucket, prefix, undefined, async (objects) => {
       for (const o of objects) {
         found = true;
         batch.push(o.Key!);

@@ -98,7 +98,7 @@ export async function uploadMultipart(fs: S3Fs, t: MultipartTarget, data: Readab
     // done() can reject on an abort before lib-storage has aborted the upload itself: do it
     // here and wait for it, so no parts are left once this returns.
     await abortUpload(fs, t, (upload as unknown as { uploadId?: string }).uploadId);
-    throw sourceError ?? mapS3Error(err, { remote: `${fs.name}:${t.remote}`, what: 'upload', anonymous: fs.auth === 'anonymous', region: fs.opt.region });
+    throw sourceError ?? mapS3Error(err, fs.errorContext(t.remote, 'upload'));
   } finally {
     t.signal?.removeEventListener('abort', stop);
   }
