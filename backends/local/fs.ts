@@ -46,7 +46,7 @@ export async function newFs(name: string, root: string, config: ConfigMap): Prom
   const abs = path.resolve(root);
   // A root that names a file gives an Fs at its parent plus the file's name (rclone's ErrorIsFile).
   const st = await fsp.stat(abs).catch(() => undefined);
-  if (st?.isFile()) return { fs: new LocalFs(name, path.dirname(abs), options), file: path.basename(abs) };
+  if (st?.isFile()) return { fs: new LocalFs(name, path.dirname(abs), options), file: decodeName(path.basename(abs)) };
   return { fs: new LocalFs(name, abs, options) };
 }
 
