@@ -6,11 +6,13 @@
  * encrypted ones included.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isEncrypted } from '../src/config/crypt.js';
 import { s3Fs, s3Server, uniqueBucket } from './helpers/s3.js';
+import { TmuxProgram } from './pty/tmux.js';
 import { configSession, NCLONE_BIN, runProgram, sections, terminalEnv, type Step } from './pty/wizard.js';
 
 let home: string;
@@ -38,9 +40,21 @@ function configFile(text?: string): string {
 
 const keep: Step[] = [
   ['y/e/d>', 'y'],
-  ['Test the remote now?', 'n'],
+  ['Test the remote before saving it?', 'n'],
   ['e/n/d/r/c/s/q>', 'q'],
 ];
+
+/** A port on 127.0.0.1 that nothing listens on: bound by the system, then released. */
+function closedPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
 
 async function nclone(args: string[], extra: Record<string, string> = {}) {
   return runProgram('node', [NCLONE_BIN, ...args], terminalEnv(home, extra));
@@ -95,7 +109,7 @@ describe('new remotes typed in a terminal', () => {
     expect(screen).toMatch(/^ +1\) us-east-1 +US East \(N\. Virginia\)/m);
   });
 
-  it('Ceph with the v2 signature, on the test RGW: the check, nclone lsd and rclone lsd all list the bucket', async () => {
+  it('Ceph with the v2 signature, on the test RGW: the check (Yes by default, before saving), nclone lsd and rclone lsd all list the bucket', async () => {
     const file = configFile();
     const s = s3Server();
     const { code, screen } = await configSession(file, home, [
@@ -110,10 +124,11 @@ describe('new remotes typed in a terminal', () => {
       ['server_side_encryption>', ''],
       ['Edit advanced config?', 'n'],
       ['y/e/d>', 'y'],
-      ['Test the remote now?', 'y'],
+      ['Test the remote before saving it? (Y/n)', ''],
       ['e/n/d/r/c/s/q>', 'q'],
     ]);
     expect(code).toBe(0);
+    expect(screen).toMatch(/^Test of ceph: OK: .*\nRemote "ceph" saved in /m);
     expect(sections(file)).toEqual({
       ceph: { type: 's3', provider: 'Ceph', access_key_id: s.accessKeyId, secret_access_key: s.secretAccessKey, region: 'other-v2-signature', endpoint: s.endpoint },
     });
@@ -161,7 +176,7 @@ describe('new remotes typed in a terminal', () => {
       ['acl>', ''],
       ['Edit advanced config?', 'n'],
       ['y/e/d>', 'y'],
-      ['Test the remote now?', 'n'],
+      ['Test the remote before saving it?', 'n'],
       ...newS3('spaces', 'e/n/d/r/c/s/q>'),
       ['provider>', '5'],
       ['env_auth>', ''],
@@ -172,7 +187,7 @@ describe('new remotes typed in a terminal', () => {
       ['acl>', ''],
       ['Edit advanced config?', 'n'],
       ['y/e/d>', ''],
-      ['Test the remote now?', ''],
+      ['Test the remote before saving it?', 'n'],
       ...newS3('anons3', 'e/n/d/r/c/s/q>'),
       ['provider>', 'aws'],
       ['env_auth>', ''],
@@ -192,6 +207,45 @@ describe('new remotes typed in a terminal', () => {
       spaces: { type: 's3', provider: 'DigitalOcean', access_key_id: 'YOUR_ACCESS_KEY', secret_access_key: 'YOUR_SECRET_KEY', endpoint: 'nyc3.digitaloceanspaces.com' },
       anons3: { type: 's3', provider: 'AWS' },
     });
+  });
+
+  it('a check against a closed port fails in one line and offers edit, keep or quit; quit saves nothing', async () => {
+    const file = configFile('[two]\ntype = local\n');
+    const port = await closedPort();
+    const endpoint = `http://127.0.0.1:${port}`;
+    const s = s3Server();
+    const term = new TmuxProgram(terminalEnv(home));
+    try {
+      await term.start(['node', NCLONE_BIN, 'config', '--config', file], home);
+      const steps: Step[] = [
+        ...newS3('closed', 'e/n/d/r/c/s/q>'),
+        ['provider>', 'Ceph'],
+        ['env_auth>', ''],
+        ['access_key_id>', s.accessKeyId],
+        ['secret_access_key>', s.secretAccessKey],
+        ['region>', ''],
+        ['endpoint>', endpoint],
+        ['acl>', ''],
+        ['server_side_encryption>', ''],
+        ['Edit advanced config?', 'n'],
+        ['y/e/d>', 'y'],
+        ['Test the remote before saving it?', 'y'],
+      ];
+      for (const [prompt, typed] of steps) await term.answer(prompt, typed);
+      // The three choices, as the open prompt shows them.
+      const open = await term.waitPrompt('e/k/q>', 60_000);
+      expect(open).toMatch(new RegExp(`^Test of closed: FAILED: .*ECONNREFUSED 127\\.0\\.0\\.1:${port}\\S*$`, 'm'));
+      expect(open).toMatch(/^"closed" is not saved yet\.$/m);
+      expect(open).toMatch(/e\) Edit this remote\n.*k\) Keep it anyway \(save it as it is\)\n.*q\) Quit config without saving it/);
+      // Nothing written while the person decides.
+      expect(readFileSync(file, 'utf8')).toBe('[two]\ntype = local\n');
+      await term.answer('e/k/q>', 'q');
+      expect(await term.exitCode()).toBe(0);
+      expect(await term.screen()).toMatch(/^Remote "closed" was not saved\.$/m);
+    } finally {
+      await term.stop();
+    }
+    expect(readFileSync(file, 'utf8')).toBe('[two]\ntype = local\n');
   });
 
   it('a bad value is asked again with the reason', async () => {

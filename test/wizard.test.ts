@@ -94,7 +94,7 @@ const newS3 = (name: string, menu = 'n/s/q'): Step[] => [
 /** Keep it, skip the connectivity check, quit. */
 const keepAndQuit: Step[] = [
   ['y/e/d', 'y'],
-  ['Test the remote now?', 'n'],
+  ['Test the remote before saving it?', 'n'],
   ['e/n/d/r/c/s/q', 'q'],
 ];
 
@@ -514,8 +514,8 @@ describe('connectivity check', () => {
     await fs.rmdir(bucket);
   });
 
-  const rgwRemote = (name: string, endpoint: string, key: string): Step[] => [
-    ...newS3(name),
+  const rgwRemote = (name: string, endpoint: string, key: string, menu = 'n/s/q'): Step[] => [
+    ...newS3(name, menu),
     ['provider', 'Ceph'],
     ['env_auth', ''],
     ['access_key_id', key],
@@ -526,19 +526,60 @@ describe('connectivity check', () => {
     ['server_side_encryption', ''],
     ['Edit advanced config?', 'n'],
     ['y/e/d', 'y'],
-    ['Test the remote now?', 'y'],
   ];
+  const failedLine = (s: Session, name: string) => s.printed.find((l) => l.startsWith(`Test of ${name}:`))!;
 
-  it('lists the root of a good remote and reports a bad one in one line', async () => {
+  it('is offered with Yes as the default, and a good remote is listed, then saved', async () => {
     const file = newFile();
-    const good = await drive(file, [...rgwRemote('rgw', s3Server().endpoint, s3Server().accessKeyId), ['e/n/d/r/c/s/q', 'q']]);
-    expect(good.printed.find((l) => l.startsWith('Test of rgw:'))).toMatch(/^Test of rgw: OK: the root lists \d+ director(y|ies) \(buckets\)/);
-    const bad = await drive(file, [...rgwRemote('badkey', s3Server().endpoint, 'NOSUCHKEY').map((st) => (Array.isArray(st) && st[0] === 'n/s/q' ? (['e/n/d/r/c/s/q', 'n'] as Step) : st)), ['e/n/d/r/c/s/q', 'q']]);
-    const line = bad.printed.find((l) => l.startsWith('Test of badkey:'))!;
-    expect(line).toMatch(/^Test of badkey: FAILED: /);
-    expect(line).not.toContain('\n');
-    // Both remotes were saved before the check, whatever it found.
-    expect(read(file)).toContain('[badkey]\ntype = s3\nprovider = Ceph\naccess_key_id = NOSUCHKEY');
+    const s = await drive(file, [...rgwRemote('rgw', s3Server().endpoint, s3Server().accessKeyId), ['Test the remote before saving it?', ''], ['e/n/d/r/c/s/q', 'q']]);
+    expect(askedFor(s, 'Test the remote before saving it?').default).toBe('y');
+    const ok = s.printed.findIndex((l) => /^Test of rgw: OK: the root lists \d+ director(y|ies) \(buckets\)/.test(l));
+    const saved = s.printed.indexOf(`Remote "rgw" saved in ${file}.`);
+    expect(ok).toBeGreaterThanOrEqual(0);
+    expect(saved).toBeGreaterThan(ok);
+    expect(read(file)).toContain('[rgw]\ntype = s3\nprovider = Ceph\n');
+  });
+
+  it('a failed check saves nothing, gives the reason in one line and offers edit, keep or quit', async () => {
+    const file = newFile('[other]\ntype = local\n');
+    const quit = await drive(file, [...rgwRemote('badkey', s3Server().endpoint, 'NOSUCHKEY', 'e/n/d/r/c/s/q'), ['Test the remote before saving it?', 'y'], ['e/k/q', 'q']]);
+    expect(failedLine(quit, 'badkey')).toMatch(/^Test of badkey: FAILED: \S/);
+    expect(failedLine(quit, 'badkey')).not.toContain('\n');
+    expect(askedFor(quit, 'e/k/q').choices!.map((c) => `${c.key}) ${c.label}`)).toEqual([
+      'e) Edit this remote',
+      'k) Keep it anyway (save it as it is)',
+      'q) Quit config without saving it',
+    ]);
+    expect(quit.printed.at(-1)).toBe('Remote "badkey" was not saved.');
+    expect(read(file)).toBe('[other]\ntype = local\n');
+
+    const kept = await drive(file, [...rgwRemote('badkey', s3Server().endpoint, 'NOSUCHKEY', 'e/n/d/r/c/s/q'), ['Test the remote before saving it?', ''], ['e/k/q', 'k'], ['e/n/d/r/c/s/q', 'q']]);
+    expect(failedLine(kept, 'badkey')).toMatch(/^Test of badkey: FAILED: /);
+    expect(read(file)).toContain('[badkey]\ntype = s3\nprovider = Ceph\naccess_key_id = NOSUCHKEY\n');
+  });
+
+  it('e) after a failed check goes through the options again, with the answers given as defaults', async () => {
+    const file = newFile();
+    const s = await drive(file, [
+      ...rgwRemote('fixme', 'http://127.0.0.1:1', s3Server().accessKeyId),
+      ['Test the remote before saving it?', 'y'],
+      ['e/k/q', ''],
+      ['provider', ''],
+      ['env_auth', ''],
+      ['Change access_key_id?', 'n'],
+      ['Change secret_access_key?', 'n'],
+      ['region', ''],
+      ['endpoint', s3Server().endpoint],
+      skipTo('Edit advanced config?'),
+      ['Edit advanced config?', 'n'],
+      ['y/e/d', 'y'],
+      ['Test the remote before saving it?', 'y'],
+      ['e/n/d/r/c/s/q', 'q'],
+    ]);
+    expect(failedLine(s, 'fixme')).toMatch(/^Test of fixme: FAILED: .*(ECONNREFUSED|refused)/);
+    expect(s.asked.filter((q) => q.message === 'endpoint').map((q) => q.default)).toEqual(['', 'http://127.0.0.1:1']);
+    expect(s.printed.filter((l) => l.startsWith('Test of fixme: OK'))).toHaveLength(1);
+    expect(read(file)).toContain(`endpoint = ${s3Server().endpoint}\n`);
   });
 });
 
@@ -575,11 +616,13 @@ describe('the machine itself', () => {
         ['token', 'two\nlines'],
         ['token', 'hidden'],
         ['y/e/d', ''],
-        ['Test the remote now?', ''],
+        ['Test the remote before saving it?', ''],
+        ['e/k/q', 'k'],
         ['e/n/d/r/c/s/q', 'q'],
       ],
       { machine: { backends: [fake] } },
     );
+    expect(s.printed.filter((l) => /^Test of f: FAILED: \S/.test(l))).toHaveLength(1);
     expect(s.asked.filter((q) => q.error).map((q) => q.error)).toEqual([
       'label is required: give a value',
       'option mode: "turbo" is not one of fast, safe',

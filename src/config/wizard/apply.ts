@@ -1,7 +1,7 @@
 /**
  * Carries out the wizard's actions on the config file: every accepted change is written at
  * once through editConfig (locked, atomic, mode 0600, comments kept, an encrypted file
- * stays encrypted), and the connectivity check lists the remote's root.
+ * stays encrypted), and the connectivity check lists the root of a remote not saved yet.
  */
 import type { Env } from '../config.js';
 import { ConfigDocument } from '../document.js';
@@ -36,7 +36,7 @@ export class WizardConfig {
 
   async perform(action: Action): Promise<ActionResult> {
     try {
-      if (action.kind === 'test') return await this.test(action.name);
+      if (action.kind === 'test') return await this.test(action.name, action.values);
       let message: string | undefined;
       let password = this.password;
       const snapshot = await editConfig(this.o.file, this.source(), (loaded) => {
@@ -63,11 +63,17 @@ export class WizardConfig {
     return { ...this.o.passwords, env: { ...this.o.passwords.env, NCLONE_CONFIG_PASS: this.password } };
   }
 
-  /** An lsd of the remote's root, reported in one line. */
-  private async test(name: string): Promise<ActionResult> {
+  /**
+   * An lsd of the root of `name` configured as `values`, in a copy of the file's
+   * remotes (the file is not touched), reported in one line.
+   */
+  private async test(name: string, values: Record<string, string>): Promise<ActionResult> {
     const loaded = await loadConfig(this.o.file, this.source());
     const snapshot = snapshotOf(loaded.doc, loaded.password !== undefined);
-    const resolver = { registry: this.o.registry, config: loaded.doc, configFile: this.o.file, env: this.o.env, backendFlags: {} };
+    const doc = ConfigDocument.parse(loaded.doc.toString());
+    doc.deleteSection(name);
+    for (const [k, v] of Object.entries(values)) doc.set(name, k, v);
+    const resolver = { registry: this.o.registry, config: doc, configFile: this.o.file, env: this.o.env, backendFlags: {} };
     const timeout = this.o.testTimeoutMs ?? 30_000;
     let timer: NodeJS.Timeout | undefined;
     try {
@@ -86,7 +92,7 @@ export class WizardConfig {
       const dirs = entries.filter((e) => e.kind === 'dir').length;
       return { ok: true, snapshot, message: `Test of ${name}: OK: the root lists ${dirs} director${dirs === 1 ? 'y' : 'ies'} (buckets) and ${entries.length - dirs} file${entries.length - dirs === 1 ? '' : 's'}.` };
     } catch (err) {
-      return { ok: true, snapshot, message: `Test of ${name}: FAILED: ${errorMessage(err).split('\n')[0]}` };
+      return { ok: false, snapshot, error: errorMessage(err).split('\n')[0]! };
     } finally {
       clearTimeout(timer);
     }

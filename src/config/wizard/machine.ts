@@ -56,6 +56,8 @@ export function question(ctx: MachineContext, state: State): Question {
       return q.confirmPassword();
     case 'test':
       return q.testConfirm(s.name);
+    case 'testFailed':
+      return q.testFailed(s.name);
     case 'wait':
     case 'done':
       throw new Error(`internal: the wizard asks nothing while at "${s.at}"`);
@@ -99,7 +101,9 @@ export function answer(ctx: MachineContext, state: State, text: string): Turn {
       if (text !== s.first) return ask(ctx, { ...state, stage: { at: 'password1' } }, [], 'the two passwords did not match: type the new password again');
       return act(state, { kind: 'setPassword', password: s.first });
     case 'test':
-      return yesNo(ctx, state, text, false, (yes) => (yes ? act(state, { kind: 'test', name: s.name }) : menu(ctx, state)));
+      return yesNo(ctx, state, text, true, (yes) => (yes ? act(state, { kind: 'test', name: s.name, values: written(ctx, state.draft!) }) : save(ctx, state)));
+    case 'testFailed':
+      return onTestFailed(ctx, state, text);
     case 'wait':
     case 'done':
       throw new Error(`internal: no question is open at "${s.at}"`);
@@ -111,10 +115,13 @@ export function resume(ctx: MachineContext, state: State, result: ActionResult):
   const s = state.stage;
   if (s.at !== 'wait') throw new Error('internal: no action is running');
   const next: State = { ...state, snapshot: result.snapshot };
+  // The check runs on the draft, which is saved only once it passed or the person says so.
+  if (s.action === 'test') {
+    if (result.ok) return save(ctx, next, result.message ? [result.message] : []);
+    return ask(ctx, { ...next, stage: { at: 'testFailed', name: s.name! } }, [`Test of ${s.name}: FAILED: ${result.error}`]);
+  }
   if (!result.ok) return menu(ctx, next, [`Error: ${result.error}`]);
-  const print = result.message ? [result.message] : [];
-  if ((s.action === 'create' || s.action === 'update') && s.name) return ask(ctx, { ...next, draft: undefined, stage: { at: 'test', name: s.name } }, print);
-  return menu(ctx, next, print);
+  return menu(ctx, next, result.message ? [result.message] : []);
 }
 
 // --- transitions -------------------------------------------------------------------------
@@ -228,10 +235,24 @@ function advance(ctx: MachineContext, state: State, after: number, phase: Phase,
 function onReview(ctx: MachineContext, state: State, text: string): Turn {
   const draft = state.draft!;
   const key = text.trim().toLowerCase() || 'y';
-  if (key === 'y') return act(state, { kind: draft.mode === 'new' ? 'create' : 'update', name: draft.name, values: written(ctx, draft) });
+  if (key === 'y') return ask(ctx, { ...state, stage: { at: 'test', name: draft.name } });
   if (key === 'e') return advance(ctx, state, -1, 'basic');
   if (key === 'd') return draft.mode === 'new' ? menu(ctx, state, [`Remote "${draft.name}" was not saved.`]) : act(state, { kind: 'delete', name: draft.name });
   return ask(ctx, state, [], 'type y, e or d');
+}
+
+/** Writes the draft (new or edited remote) to the file. */
+function save(ctx: MachineContext, state: State, print: string[] = []): Turn {
+  const draft = state.draft!;
+  return act(state, { kind: draft.mode === 'new' ? 'create' : 'update', name: draft.name, values: written(ctx, draft) }, print);
+}
+
+function onTestFailed(ctx: MachineContext, state: State, text: string): Turn {
+  const key = text.trim().toLowerCase() || 'e';
+  if (key === 'e') return advance(ctx, state, -1, 'basic');
+  if (key === 'k') return save(ctx, state);
+  if (key === 'q') return { state: { snapshot: state.snapshot, stage: { at: 'done' } }, print: [`Remote "${state.draft!.name}" was not saved.`], done: true };
+  return ask(ctx, state, [], 'type e, k or q');
 }
 
 function onPasswordMenu(ctx: MachineContext, state: State, text: string): Turn {

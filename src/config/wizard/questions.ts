@@ -177,5 +177,25 @@ export function confirmPassword(): Question {
 }
 
 export function testConfirm(name: string): Question {
-  return { kind: 'confirm', message: 'Test the remote now?', help: [`Lists the root of ${name}: to check that the settings work.`], default: 'n' };
+  return {
+    kind: 'confirm',
+    message: 'Test the remote before saving it?',
+    help: [`Lists the root of ${name}: with these settings, to check that they work. Nothing is saved until then.`],
+    default: 'y',
+  };
+}
+
+/** After a failed check: the remote is not saved yet. */
+export function testFailed(name: string): Question {
+  return {
+    kind: 'select',
+    message: 'e/k/q',
+    help: [`"${name}" is not saved yet.`],
+    choices: menu([
+      ['e', 'Edit this remote'],
+      ['k', 'Keep it anyway (save it as it is)'],
+      ['q', 'Quit config without saving it'],
+    ]),
+    default: 'e',
+  };
 }

@@ -54,7 +54,8 @@ export type Action =
   | { kind: 'copy'; from: string; to: string }
   | { kind: 'setPassword'; password: string }
   | { kind: 'removePassword' }
-  | { kind: 'test'; name: string };
+  /** Lists the root of `name` as `values` would configure it, before they are saved. */
+  | { kind: 'test'; name: string; values: Record<string, string> };
 
 export type ActionResult = { ok: true; snapshot: Snapshot; message?: string } | { ok: false; snapshot: Snapshot; error: string };
 
@@ -75,6 +76,7 @@ export type Stage =
   | { at: 'password1' }
   | { at: 'password2'; first: string }
   | { at: 'test'; name: string }
+  | { at: 'testFailed'; name: string }
   | { at: 'wait'; action: Action['kind']; name?: string }
   | { at: 'done' };
 
