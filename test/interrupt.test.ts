@@ -1,0 +1,98 @@
+/**
+ * Ctrl-C during a sync, at many moments of the run: every interrupted run must end the
+ * documented way, with its summary and exit code 7 (docs/exit-codes.md), never with
+ * Node's 13 ("unsettled top-level await") because something it awaited was abandoned.
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NCLONE, cleanEnv } from './helpers/run.js';
+import { s3ConnectionString, uniqueBucket } from './helpers/s3.js';
+import { dropBucket } from './s3/helpers-backend.js';
+
+let base: string;
+let env: NodeJS.ProcessEnv;
+
+beforeAll(() => {
+  base = mkdtempSync(path.join(os.tmpdir(), 'nclone-interrupt-'));
+  mkdirSync(path.join(base, 'home'));
+  env = cleanEnv(path.join(base, 'home'));
+});
+
+afterAll(() => rmSync(base, { recursive: true, force: true }));
+
+function tree(name: string, big: number, bigSize: number, small: number): string {
+  const dir = path.join(base, name);
+  mkdirSync(dir);
+  for (let i = 0; i < big; i++) writeFileSync(path.join(dir, `big${i}.bin`), randomBytes(bigSize));
+  for (let i = 0; i < small; i++) writeFileSync(path.join(dir, `small${i}.txt`), `${i}\n`);
+  return dir;
+}
+
+interface Outcome {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stderr: string;
+}
+
+/**
+ * Runs nclone at -vv and sends SIGINT `delayMs` after its first log line (the start of the
+ * run: the time Node itself takes to start varies too much to aim at).
+ */
+function interrupted(args: string[], delayMs: number): Promise<Outcome> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('node', [NCLONE, '-vv', ...args], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    let armed = false;
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      stderr += d;
+      if (!armed) {
+        armed = true;
+        setTimeout(() => child.kill('SIGINT'), delayMs);
+      }
+    });
+    // Ends a child that hangs, so a failure is reported instead of a timeout.
+    const guard = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(guard);
+      resolve({ code, signal, stderr });
+    });
+  });
+}
+
+function expectInterruptedRun(o: Outcome, what: string): void {
+  const tail = o.stderr.split('\n').filter((l) => !l.includes(' DEBUG : ')).slice(-12).join('\n');
+  expect({ what, code: o.code, signal: o.signal }, tail).toEqual({ what, code: 7, signal: null });
+  expect(o.stderr, what).toMatch(/ INFO  : \nTransferred: [^]*Elapsed time: /);
+  expect(o.stderr, what).toMatch(/ ERROR : Failed to sync with \d+ errors?: last error was: interrupted by SIGINT/);
+}
+
+describe('SIGINT during sync: exit 7 with the summary, at any moment', () => {
+  it('local to local with --bwlimit', async () => {
+    const src = tree('local-src', 40, 1536 * 1024, 30);
+    let n = 0;
+    for (const delay of [0, 20, 60, 150, 300, 500, 800, 1200, 1700, 2300, 3000, 3800]) {
+      const o = await interrupted(['sync', '--bwlimit', '8M', src, path.join(base, `local-dst${++n}`)], delay);
+      expectInterruptedRun(o, `SIGINT ${delay} ms in`);
+    }
+  }, 240_000);
+
+  it('local to S3 with multipart uploads (an MD5 pass before each) and --bwlimit', async () => {
+    const src = tree('s3-src', 6, 12 * 1024 * 1024, 20);
+    const buckets: string[] = [];
+    try {
+      for (const delay of [0, 200, 600, 1200, 2000, 3000, 4200]) {
+        const bucket = uniqueBucket('interrupt');
+        buckets.push(bucket);
+        const o = await interrupted(['sync', '--s3-upload-cutoff', '10M', '--bwlimit', '8M', src, `${s3ConnectionString()}${bucket}`], delay);
+        expectInterruptedRun(o, `SIGINT ${delay} ms in`);
+      }
+    } finally {
+      for (const b of buckets) await dropBucket(b);
+    }
+  }, 300_000);
+});
