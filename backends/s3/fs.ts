@@ -19,7 +19,7 @@ import type { NewFsResult } from '../../src/fs/registry.js';
 import type { Dir, Entry, Features, Fs, HashType, ListRCallback, Obj, PutOptions, SrcInfo } from '../../src/fs/types.js';
 import { fsError } from '../../src/fs/errors.js';
 import { toDecimalSeconds } from '../../src/fs/time.js';
-import { quoteName } from '../../src/lib/escape.js';
+import { escapeControls, quoteName } from '../../src/lib/escape.js';
 import { makeClientWithFallback, normalizeEndpoint, type AuthMode } from './client.js';
 import { echo, mapS3Error, type ErrorContext } from './errors.js';
 import { splitBucket } from './keys.js';
@@ -212,21 +212,21 @@ export class S3Fs implements Fs {
       for (const o of objects) if (o.Key === prefix) marker = true;
       else entries.push(this.fromListing(bucket, o));
     });
-    if (entries.length === 0 && !marker) this.checkRootExists(dir, key);
+    if (entries.length === 0 && !marker) this.checkExists(dir, key);
     return entries;
   }
 
   /**
-   * S3 has no directories: a prefix is there while some key starts with it. A directory met
-   * while listing its parent that has nothing under it now is empty, as in rclone. But the
-   * path the user named (the Fs root) with nothing under it, not even a folder marker, is
-   * reported missing: `sync remote:bucket/typo dst` then fails and deletes nothing, where
-   * taking the typo for an empty directory would empty dst. A bucket's root is never missing
-   * here: a bucket that does not exist fails with NoSuchBucket.
+   * S3 has no directories: a prefix is there while some key starts with it, or a folder
+   * marker (a key ending in "/") names it. A prefix with neither is reported missing, as the
+   * bucket's root never is (a bucket that does not exist fails with NoSuchBucket). rclone
+   * lists such a prefix as empty; nclone does not, because `sync remote:bucket/typo dst` would
+   * then delete everything in dst.
    */
-  private checkRootExists(dir: string, key: string): void {
-    if (dir !== '' || key === '') return;
-    throw fsError('dirNotFound', `${this.name}:${quoteName(this.root)}: directory not found (no object's key starts with "${quoteName(key)}/")`, { retry: 'noRetry' });
+  private checkExists(dir: string, key: string): void {
+    if (key === '') return;
+    const path = [this.root, dir].filter((p) => p !== '').join('/');
+    throw fsError('dirNotFound', `${this.name}:${quoteName(path)}: directory not found (no object's key starts with "${escapeControls(key)}/")`, { retry: 'noRetry' });
   }
 
   async listR(dir: string, callback: ListRCallback): Promise<void> {
@@ -262,7 +262,7 @@ export class S3Fs implements Fs {
       }
       if (page.length) await callback(page);
     });
-    if (!found) this.checkRootExists(dir, key);
+    if (!found) this.checkExists(dir, key);
   }
 
   private fromListing(bucket: string, o: _Object): S3Object {

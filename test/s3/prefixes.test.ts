@@ -1,8 +1,9 @@
 /**
  * Issue 8 items 4 and 7 on the real RGW: folder markers (zero-byte keys ending in "/", what
- * the AWS console's "Create folder" makes) are the directory they name, never an object; a
- * directory found by listing its parent may be empty; the path the user named with nothing
- * under it is "directory not found" (exit 3), so a typo never makes sync empty the destination.
+ * the AWS console's "Create folder" makes) are the directory they name, never an object, so a
+ * folder holding only its marker lists as empty. A path with no key under it and no marker is
+ * "directory not found" (exit 3; rclone lists it as empty), so a typo never makes sync empty
+ * the destination.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as nfs from 'node:fs';
