@@ -558,6 +558,25 @@ describe('connectivity check', () => {
     expect(read(file)).toContain('[badkey]\ntype = s3\nprovider = Ceph\naccess_key_id = NOSUCHKEY\n');
   });
 
+  it('editing: q) after a failed check leaves the remote as it was', async () => {
+    const before = '[one]\ntype = s3\nprovider = Ceph\nendpoint = http://127.0.0.1:1\n';
+    const file = newFile(before);
+    const s = await drive(file, [
+      ['e/n/d/r/c/s/q', 'e'],
+      ['remote', 'one'],
+      skipTo('acl'),
+      ['acl', 'public-read'],
+      skipTo('Edit advanced config?'),
+      ['Edit advanced config?', 'n'],
+      ['y/e/d', 'y'],
+      ['Test the remote before saving it?', 'y'],
+      ['e/k/q', 'q'],
+    ]);
+    expect(failedLine(s, 'one')).toMatch(/^Test of one: FAILED: \S/);
+    expect(s.printed.at(-1)).toBe('The changes to remote "one" were not saved.');
+    expect(read(file)).toBe(before);
+  });
+
   it('e) after a failed check goes through the options again, with the answers given as defaults', async () => {
     const file = newFile();
     const s = await drive(file, [

@@ -251,7 +251,11 @@ function onTestFailed(ctx: MachineContext, state: State, text: string): Turn {
   const key = text.trim().toLowerCase() || 'e';
   if (key === 'e') return advance(ctx, state, -1, 'basic');
   if (key === 'k') return save(ctx, state);
-  if (key === 'q') return { state: { snapshot: state.snapshot, stage: { at: 'done' } }, print: [`Remote "${state.draft!.name}" was not saved.`], done: true };
+  if (key === 'q') {
+    const { mode, name } = state.draft!;
+    const print = [mode === 'new' ? `Remote "${name}" was not saved.` : `The changes to remote "${name}" were not saved.`];
+    return { state: { snapshot: state.snapshot, stage: { at: 'done' } }, print, done: true };
+  }
   return ask(ctx, state, [], 'type e, k or q');
 }
 
