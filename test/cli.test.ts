@@ -424,10 +424,10 @@ describe('help and version', () => {
     }
   });
 
-  it('help says each flag default once', async () => {
-    const r = await run(['--help']);
+  it('help flags says each flag default once', async () => {
+    const r = await run(['help', 'flags']);
     const text = r.stdout.replace(/\s+/g, ' ');
-    expect(text).toContain('--max-transfer <SIZE> Maximum size of data to transfer (default off)');
+    expect(text).toContain('--max-transfer SIZE Maximum size of data to transfer (default off)');
     expect(text).not.toMatch(/\(default [^)]*\) \(default /);
   });
 
@@ -448,8 +448,8 @@ describe('help and version', () => {
     expect(r.stdout).toContain('Usage: nclone');
   });
 
-  it('flags without a command, or help for an unknown command, show the help on stderr and exit 1', async () => {
-    for (const args of [['-v'], ['--dry-run'], ['help', 'nosuchcmd']]) {
+  it('flags without a command show the help on stderr and exit 1', async () => {
+    for (const args of [['-v'], ['--dry-run']]) {
       const r = await run(args);
       expect(r.code, args.join(' ')).toBe(1);
       expect(r.stdout).toBe('');

@@ -26,6 +26,8 @@ export interface CommandDef {
   /** Longer help, shown by `nclone help CMD` and `CMD --help`. */
   description: string;
   flags?: { spec: string; help: string }[];
+  /** Shown in its help: a command line, with what it does in a few words. */
+  examples?: { note?: string; command: string }[];
   /** Does not read the config file before running (config management, version). */
   noConfig?: boolean;
   /** Subcommands, e.g. config create; the parent's own run handles the bare command. */

@@ -8,6 +8,7 @@ import type { CommandDef } from './command.js';
 import { GLOBAL_FLAGS, type FlagDef } from './flags.js';
 import { reportFatal, runCommand, watchStdout } from './runner.js';
 import { writeTerminal } from '../lib/log.js';
+import { commandHelp, helpTopic, mainHelp } from './help.js';
 
 function addGlobalFlag(program: Command, f: FlagDef): void {
   const spec = `${f.short ? `-${f.short}, ` : ''}--${f.name}${f.type === 'bool' || f.type === 'count' ? '' : ` <${f.arg ?? 'value'}>`}`;
@@ -56,8 +57,12 @@ interface RunSetup {
   argv: string[];
 }
 
-function addCommand(parent: Command, def: CommandDef, setup: RunSetup): void {
-  const cmd = parent.command(def.name).summary(def.summary).description(`${def.summary}\n\n${def.description}`);
+/** Each command's definition and its parents' names, for its help page. */
+const helpPages = new WeakMap<Command, { def: CommandDef; path: string[] }>();
+
+function addCommand(parent: Command, def: CommandDef, setup: RunSetup, path: string[] = []): void {
+  const cmd = parent.command(def.name).summary(def.summary).description(def.description);
+  helpPages.set(cmd, { def, path });
   // "name?" is optional, "name..." takes the rest of the arguments.
   for (const a of def.args) {
     const optional = a.endsWith('?');
@@ -65,7 +70,7 @@ function addCommand(parent: Command, def: CommandDef, setup: RunSetup): void {
     cmd.argument(optional ? `[${bare}]` : `<${bare}>`);
   }
   for (const f of def.flags ?? []) cmd.option(f.spec, f.help);
-  for (const sub of def.subcommands ?? []) addCommand(cmd, sub, setup);
+  for (const sub of def.subcommands ?? []) addCommand(cmd, sub, setup, [...path, def.name]);
   cmd.action(async (...params: unknown[]) => {
     const self = params[params.length - 1] as Command;
     const args = params.slice(0, def.args.length).flatMap((a) => (typeof a === 'string' ? [a] : Array.isArray(a) ? (a as string[]) : []));
@@ -79,13 +84,30 @@ export function buildProgram(signal: AbortSignal, done: (code: number) => void, 
     .description('Sync files and directories to and from local disk and S3-compatible storage, with rclone semantics.')
     .exitOverride()
     .configureOutput({ outputError: () => undefined })
-    .configureHelp({ showGlobalOptions: true, sortOptions: false })
-    .helpCommand('help [command]', 'Show help for nclone or for a command')
+    .configureHelp({
+      formatHelp: (cmd) => {
+        const page = helpPages.get(cmd);
+        return page ? commandHelp(page.def, page.path) : mainHelp();
+      },
+    })
+    .helpCommand(false)
     .version(`nclone v${packageVersion()}`, '-V, --version', 'Show the version number')
     .showSuggestionAfterError(true);
   for (const f of GLOBAL_FLAGS) addGlobalFlag(program, f);
   const keys = addBackendFlags(program);
   for (const def of COMMANDS) addCommand(program, def, { keys, signal, done, argv });
+  program
+    .command('help')
+    .argument('[topic...]')
+    .action((topic: string[]) => {
+      try {
+        process.stdout.write(helpTopic(topic));
+        done(ExitCode.success);
+      } catch (err) {
+        reportFatal(err);
+        done(ExitCode.usageError);
+      }
+    });
   return program;
 }
 

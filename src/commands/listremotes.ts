@@ -4,9 +4,10 @@ import { allRemotes } from './config/show.js';
 export const listremotes: CommandDef = {
   name: 'listremotes',
   args: [],
-  summary: 'List all the remotes in the config file and defined in environment variables.',
+  summary: 'List the remotes in the config file and the environment.',
   description: 'Prints one remote per line as "name:"; with --long, its type too. Remotes defined only by NCLONE_CONFIG_<NAME>_TYPE are included.',
   flags: [{ spec: '--long', help: 'Show the type as well as names' }],
+  examples: [{ command: 'nclone listremotes --long' }],
   noConfig: true,
   run: async (env) => {
     const remotes = await allRemotes(env);

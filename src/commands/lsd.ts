@@ -9,6 +9,10 @@ export const lsd: CommandDef = {
   summary: 'List all directories/containers/buckets in the path.',
   description:
     'Lists the directories directly inside the path (with -R, all of them): size (-1), modification time, number of items (-1 when unknown) and name. On the root of a bucket-based remote it lists the buckets.',
+  examples: [
+    { note: 'The buckets of a remote', command: 'nclone lsd s3remote:' },
+    { note: 'Every directory below one', command: 'nclone lsd -R ~/docs' },
+  ],
   flags: [{ spec: '-R, --recursive', help: 'Recurse into the listing' }],
   run: async (env, [path]) => {
     const { fs, file } = await env.fs(path!);

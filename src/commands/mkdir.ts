@@ -7,6 +7,10 @@ export const mkdir: CommandDef = {
   args: ['remote:path'],
   summary: 'Make the path if it does not already exist.',
   description: 'Creates the directory (and its parents); on a bucket-based remote, creates the bucket. Succeeds if it exists already.',
+  examples: [
+    { command: 'nclone mkdir /mnt/backup/work' },
+    { note: 'Create a bucket', command: 'nclone mkdir s3remote:my-new-bucket' },
+  ],
   run: async (env, [path]) => {
     const { fs, file } = await env.fs(path!);
     if (file !== undefined) throw fsError('isFile', `${path}: a file is in the way`);

@@ -6,7 +6,15 @@ export const sync: CommandDef = {
   args: ['source:path', 'dest:path'],
   summary: 'Make source and dest identical, modifying destination only.',
   description:
-    'Makes the destination identical to the source: copies what differs and deletes destination files that are not in the source (after all transfers, by default). Deletes are skipped entirely if any error happened during the run. Test first with --dry-run.',
+    'Syncs the contents of source:path to dest:path: copies what is new or changed, and deletes the files in dest:path that source:path does not have (after all transfers, by default). The source is never changed.\n\n' +
+    'It is always the contents of the directory that is synced, not the directory itself: `nclone sync /home/me/docs backup:docs` makes backup:docs hold what /home/me/docs holds, not a docs directory inside it.\n\n' +
+    'Nothing is deleted if any error happened during the run. Sync deletes files: try it with --dry-run (-n) first.',
+  examples: [
+    { note: 'See what would change, then do it, logging each file', command: 'nclone sync -n ~/work /mnt/backup/work' },
+    { command: 'nclone sync -v ~/work /mnt/backup/work' },
+    { note: 'Mirror into a bucket, with a progress display', command: 'nclone sync -P ~/photos s3remote:my-bucket/photos' },
+    { note: 'Keep what is replaced or deleted in a dated directory', command: 'nclone sync --backup-dir /mnt/backup/old/$(date +%F) ~/work /mnt/backup/work' },
+  ],
   transfers: true,
   run: (env, [src, dst]) => transfer(env, 'sync', src!, dst!),
 };

@@ -11,6 +11,7 @@ export const version: CommandDef = {
   args: [],
   summary: 'Show the version number.',
   description: 'Prints the version of nclone and of the Node.js runtime it runs on.',
+  examples: [{ command: 'nclone version' }],
   noConfig: true,
   run: async (env) => {
     await env.out(`nclone v${packageVersion()}`);

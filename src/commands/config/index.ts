@@ -7,9 +7,14 @@ import { configDump, configFile, configProviders, configRedacted, configShow, co
 export const config: CommandDef = {
   name: 'config',
   args: [],
-  summary: 'Enter an interactive configuration session, or manage remotes with subcommands.',
+  summary: 'Enter an interactive configuration session, or manage remotes.',
   description:
     'Without a subcommand, starts the interactive wizard (it needs a terminal). For scripts: config create, update, delete, show, redacted, dump, file, touch, providers and encryption.',
+  examples: [
+    { note: 'Add, change or delete remotes, asked step by step', command: 'nclone config' },
+    { note: 'The same from a script', command: 'nclone config create mys3 s3 provider=Ceph endpoint=http://127.0.0.1:9000 env_auth=true' },
+    { note: 'Where the config file is', command: 'nclone config file' },
+  ],
   noConfig: true,
   subcommands: [configCreate, configUpdate, configDelete, configShow, configRedacted, configDump, configFile, configTouch, configProviders, configEncryption],
   run: async (env) => {
