@@ -126,6 +126,17 @@ export async function newFs(name: string, root: string, c: ConfigMap): Promise<N
   return { fs };
 }
 
+/**
+ * Why a key can't be stored, or undefined. S3 keys are up to 1024 bytes of UTF-8; a lone
+ * surrogate has no UTF-8 form, and NUL can't appear in an XML listing (Ceph refuses it).
+ */
+function keyProblem(key: string): string | undefined {
+  if (key.includes('\u0000')) return 'it contains a NUL character';
+  if (/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(key)) return 'it is not valid Unicode (a lone surrogate)';
+  if (Buffer.byteLength(key, 'utf8') > 1024) return 'keys are at most 1024 bytes of UTF-8';
+  return undefined;
+}
+
 const FEATURES: Features = { canHaveEmptyDirectories: false, bucketBased: true, slowModTime: true, isLocal: false };
 const HASHES: ReadonlySet<HashType> = new Set<HashType>(['md5']);
 
@@ -179,8 +190,10 @@ export class S3Fs implements Fs {
 
   /** Bucket and key of a path relative to the root. */
   split(remote: string): { bucket: string; key: string } {
-    if (this.bucket !== '') return { bucket: this.bucket, key: [this.rootKey, remote].filter((p) => p !== '').join('/') };
-    return splitBucket(remote);
+    const where = this.bucket !== '' ? { bucket: this.bucket, key: [this.rootKey, remote].filter((p) => p !== '').join('/') } : splitBucket(remote);
+    const why = keyProblem(where.key);
+    if (why) throw fsError('invalidName', `${this.name}:${quoteName(remote)}: can't be an S3 key: ${why}`, { retry: 'noRetry' });
+    return where;
   }
 
   private remoteOf(bucket: string, key: string): string {
