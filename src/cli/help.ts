@@ -64,7 +64,7 @@ export function mainHelp(): string {
     table([...COMMANDS.map((c): [string, string] => [c.name, c.summary]), ['help', 'Show help for a command or topic.']], true),
     '',
     'More help:',
-    '  nclone help COMMAND     usage, examples and flags of a command (COMMAND --help)',
+    '  nclone help COMMAND     usage, examples and flags of COMMAND (or COMMAND -h)',
     '  nclone help flags       the global flags (logging, copying, filters, ...)',
     '  nclone help backends    the backends and their --<backend>-<option> flags',
     '',
