@@ -3,7 +3,7 @@
  * --stats-one-line, --log-file, the -vv start lines (without secrets), and names holding
  * control characters, which must never reach stderr raw.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -132,6 +132,19 @@ describe('names with control characters never reach the terminal raw', () => {
     expect(r.stderr).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f]/);
     expect(r.stderr).not.toMatch(/^2020-01-01/m);
     expect(r.stderr).toContain('INFO  : evil\\n2020-01-01 00:00:00 ERROR : forged\\x1b[31mred\\x07.txt: Copied (new)');
+  });
+
+  it('the final summary names the last error on one escaped line', async () => {
+    const src = fresh('src');
+    mkdirSync(src);
+    writeFileSync(path.join(src, 'ok.txt'), 'x');
+    // With -L a symlink to nowhere is an error naming it.
+    symlinkSync(path.join(base, 'nowhere'), path.join(src, 'dang\nling\x1b[31m'));
+    const r = await nclone('sync', '-L', src, fresh('dst'), '-v');
+    expect(r.code, r.stderr).toBe(4);
+    expect(r.stderr).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f]/);
+    expect(r.stderr).toMatch(/^Last error: .*dang\\nling\\x1b\[31m: object not found$/m);
+    expect(r.stderr).not.toMatch(/^ling/m);
   });
 
   it('an error that ends the command early escapes the path it names', async () => {

@@ -89,6 +89,11 @@ export class Stats {
 
   /** The multi-line summary rclone prints at the end of a run (and with --stats). */
   summary(now = Date.now()): string {
+    return this.summaryLines(now).join('\n');
+  }
+
+  /** The summary as lines, so that a newline inside one (an error naming a file) stays in that line. */
+  summaryLines(now = Date.now()): string[] {
     const pct = (a: number, b: number) => (b > 0 ? `${Math.floor((a * 100) / b)}%` : '-');
     const eta = this.etaSeconds(now);
     const lines = [
@@ -104,7 +109,7 @@ export class Stats {
     if (this.serverSideCopies > 0) lines.push(`Server Side Copies:${String(this.serverSideCopies).padStart(6)} @ ${formatSize(this.serverSideCopyBytes)}`);
     if (this.totalTransfers > 0 || this.transfers > 0) lines.push(`Transferred:   ${String(this.transfers).padStart(10)} / ${this.totalTransfers}, ${pct(this.transfers, this.totalTransfers)}`);
     lines.push(`Elapsed time:  ${formatDuration(this.elapsedMs(now)).padStart(10)}`);
-    return lines.join('\n');
+    return lines;
   }
 
   /** The stats in one line, as rclone's --stats-one-line: bytes, percentage, speed, ETA, files. */

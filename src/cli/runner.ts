@@ -122,7 +122,7 @@ export async function runCommand(
 /** The stats as rclone logs them: the block, or with --stats-one-line one line. */
 function logStats(level: Level, stats: Stats, oneLine: boolean): void {
   if (oneLine) log(level, undefined, stats.oneLine());
-  else logBlock(level, stats.summary().split('\n'));
+  else logBlock(level, stats.summaryLines());
 }
 
 /** Opens --log-file now; a path that can't be a log file is a usage error in one line. */
