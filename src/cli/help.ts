@@ -158,7 +158,7 @@ export function backendHelp(name: string): string {
 
 /** The help page a topic names; throws a usage error naming a topic that is none. */
 export function helpTopic(topic: string[]): string {
-  if (topic.length === 0) return mainHelp();
+  if (topic.length === 0 || (topic.length === 1 && topic[0] === 'help')) return mainHelp();
   const [first, ...rest] = topic;
   if (first === 'flags' && rest.length === 0) return flagsHelp();
   if (first === 'backends' && rest.length === 0) return backendsHelp();
