@@ -45,9 +45,9 @@ export async function listPages(
     await page(res.contents, res.prefixes.map((p) => decodeListedKey(p, encoded)));
     if (!res.truncated) return;
     if (res.next === undefined || res.next === '') throw fail('the listing cannot continue: the server says there is more but gives no marker to ask for it', 'noRetry');
-    // v1 markers are keys and must move forward; v2 tokens are opaque but must not come back.
-    const backwards = fs.opt.listVersion !== 2 && token !== undefined && Buffer.compare(Buffer.from(res.next), Buffer.from(token)) <= 0;
-    if (backwards || seen.has(res.next)) throw fail('the listing cannot continue: the server gave a marker it already gave (it would repeat forever)', 'noRetry');
+    // A marker that comes back would list the same pages forever. (Markers are not checked
+    // to increase: not every server sorts keys by their UTF-8 bytes.)
+    if (seen.has(res.next)) throw fail('the listing cannot continue: the server gave a marker it already gave (it would repeat forever)', 'noRetry');
     seen.add(res.next);
     token = res.next;
   }
