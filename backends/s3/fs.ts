@@ -26,7 +26,7 @@ import { splitBucket } from './keys.js';
 import { listPages } from './listing.js';
 import { S3Object, type ObjectMeta } from './object.js';
 import { detectProvider, quirksFor, type ProviderQuirks } from './providers.js';
-import { ExactSize, uploadMultipart } from './upload.js';
+import { ExactSize, checkStartable, forwardSourceEnd, uploadMultipart } from './upload.js';
 import { copyObject } from './copy.js';
 
 export interface S3Options {
@@ -312,6 +312,7 @@ export class S3Fs implements Fs {
     const metadata: Record<string, string> = { mtime: toDecimalSeconds(src.modTime) };
     const meta: ObjectMeta = { mtime: src.modTime, metadata };
     if (src.size >= 0 && src.size < this.opt.uploadCutoff) {
+      checkStartable(data, options.signal, src.remote);
       const body = data.pipe(new ExactSize(src.size, src.remote));
       // A failing body must end the request at once: the server would wait for the missing bytes.
       const stop = new AbortController();
@@ -320,7 +321,7 @@ export class S3Fs implements Fs {
         bodyError ??= e;
         stop.abort(e);
       };
-      data.once('error', (e) => body.destroy(e));
+      forwardSourceEnd(data, body, src.remote);
       body.once('error', fail);
       const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
       try {

@@ -37,6 +37,27 @@ export class ExactSize extends Transform {
   }
 }
 
+/**
+ * Fails at once when the run was interrupted, or the source already failed or closed, before
+ * the upload began: the request would otherwise wait forever for bytes that never come.
+ */
+export function checkStartable(data: Readable, signal: AbortSignal | undefined, remote: string): void {
+  if (signal?.aborted) {
+    data.destroy();
+    throw signal.reason instanceof Error ? signal.reason : fsError('other', `upload ${remote}: interrupted`, { retry: 'fatal' });
+  }
+  if (data.errored) throw data.errored;
+  if (data.destroyed) throw fsError('other', `upload ${remote}: the source was closed before the upload began`, { retry: 'retryable' });
+}
+
+/** Passes the source's failure, or its closing before the end, on to the stream the request reads. */
+export function forwardSourceEnd(data: Readable, into: Transform, remote: string): void {
+  data.once('error', (e) => into.destroy(e));
+  data.once('close', () => {
+    if (!data.readableEnded && !into.destroyed) into.destroy(data.errored ?? fsError('other', `upload ${remote}: the source was closed before its end`, { retry: 'retryable' }));
+  });
+}
+
 export interface MultipartTarget {
   bucket: string;
   key: string;
@@ -74,7 +95,8 @@ export async function uploadMultipart(fs: S3Fs, t: MultipartTarget, data: Readab
       else cb();
     },
   });
-  data.once('error', (e) => counted.destroy(e));
+  checkStartable(data, t.signal, t.remote);
+  forwardSourceEnd(data, counted, t.remote);
   const upload = new Upload({
     client: fs.client,
     params: { ...fs.writeParams(t.bucket, t.key), Body: data.pipe(counted), Metadata: t.metadata },
