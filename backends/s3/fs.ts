@@ -232,14 +232,14 @@ export class S3Fs implements Fs {
   /**
    * S3 has no directories: a prefix is there while some key starts with it, or a folder
    * marker (a key ending in "/") names it. A prefix with neither is reported missing, as the
-   * bucket's root never is (a bucket that does not exist fails with NoSuchBucket). rclone
-   * lists such a prefix as empty; nclone does not, because `sync remote:bucket/typo dst` would
-   * then delete everything in dst.
+   * bucket's root never is (a bucket that does not exist fails with NoSuchBucket). Listing
+   * commands show it as empty, as rclone does (emptyPrefix); sync refuses it as a source,
+   * where rclone would delete everything in the destination of `sync remote:bucket/typo dst`.
    */
   private checkExists(dir: string, key: string): void {
     if (key === '') return;
     const path = [this.root, dir].filter((p) => p !== '').join('/');
-    throw fsError('dirNotFound', `${this.name}:${quoteName(path)}: directory not found (no object's key starts with "${escapeControls(key)}/")`, { retry: 'noRetry' });
+    throw fsError('dirNotFound', `${this.name}:${quoteName(path)}: directory not found (no object's key starts with "${escapeControls(key)}/")`, { retry: 'noRetry', emptyPrefix: true });
   }
 
   async listR(dir: string, callback: ListRCallback): Promise<void> {

@@ -23,18 +23,31 @@ export type ErrorKind =
 /** How the retry layers treat an error. */
 export type RetryClass = 'retryable' | 'noRetry' | 'fatal';
 
+export interface FsErrorOptions {
+  cause?: unknown;
+  retry?: RetryClass;
+  /**
+   * A dirNotFound for a prefix of a bucket store that holds nothing: listing commands show
+   * it as an empty directory (as rclone does), while sync still refuses it as a source, so
+   * a mistyped path never empties the destination.
+   */
+  emptyPrefix?: boolean;
+}
+
 export class FsError extends Error {
   readonly kind: ErrorKind;
   readonly retry: RetryClass | undefined;
-  constructor(kind: ErrorKind, message: string, options: { cause?: unknown; retry?: RetryClass } = {}) {
+  readonly emptyPrefix: boolean;
+  constructor(kind: ErrorKind, message: string, options: FsErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'FsError';
     this.kind = kind;
     this.retry = options.retry;
+    this.emptyPrefix = options.emptyPrefix === true;
   }
 }
 
-export function fsError(kind: ErrorKind, message: string, options?: { cause?: unknown; retry?: RetryClass }): FsError {
+export function fsError(kind: ErrorKind, message: string, options?: FsErrorOptions): FsError {
   return new FsError(kind, message, options);
 }
 

@@ -1,5 +1,5 @@
 import type { Entry, Fs } from '../fs/types.js';
-import { errorMessage, isKind } from '../fs/errors.js';
+import { errorMessage, FsError, isKind } from '../fs/errors.js';
 import { logError } from '../lib/log.js';
 import { applyFilter, compareEntries } from '../march/march.js';
 import { DirLister } from '../march/lister.js';
@@ -31,6 +31,8 @@ export async function walk(ctx: OperationContext, fs: Fs, opts: WalkOptions, vis
     try {
       entries = (await applyFilter(ctx.filter, await lister.list(dir))).sort(compareEntries);
     } catch (err) {
+      // A bucket prefix with nothing under it is an empty directory to a listing.
+      if (dir === start && err instanceof FsError && err.emptyPrefix) return;
       if (dir === start || !isKind(err, 'dirNotFound')) {
         if (dir === start) throw err;
         logError(dir, errorMessage(err));

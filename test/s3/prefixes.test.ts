@@ -1,9 +1,9 @@
 /**
  * Issue 8 items 4 and 7 on the real RGW: folder markers (zero-byte keys ending in "/", what
  * the AWS console's "Create folder" makes) are the directory they name, never an object, so a
- * folder holding only its marker lists as empty. A path with no key under it and no marker is
- * "directory not found" (exit 3; rclone lists it as empty), so a typo never makes sync empty
- * the destination.
+ * folder holding only its marker lists as empty. A path with no key under it and no marker
+ * lists as empty (as rclone), but as a sync source it is "directory not found" (exit 3),
+ * so a typo never makes sync empty the destination.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as nfs from 'node:fs';
@@ -63,10 +63,14 @@ describe.each(SIGNATURES)('folder markers and empty prefixes, signature $sig', (
     expect(filesUnder(dst)).toEqual([]);
   });
 
-  it('refuses a path with nothing under it as directory not found, and sync then deletes nothing', async () => {
-    const ls = await cli.nclone('ls', `rgw:${bucket}/typo`);
-    expectCode(ls, 3);
-    expect(ls.stderr).toContain(`rgw:${bucket}/typo: directory not found`);
+  it('lists a path with nothing under it as empty (exit 0, as rclone), but sync refuses it as a source and deletes nothing', async () => {
+    for (const cmd of ['ls', 'lsl', 'lsd']) {
+      for (const flags of [[], ['--fast-list']]) {
+        const ls = await cli.nclone(cmd, `rgw:${bucket}/typo`, ...flags);
+        expectCode(ls, 0);
+        expect(ls.stdout + ls.stderr).toBe('');
+      }
+    }
     for (const flags of [[], ['--fast-list']]) {
       const dst = path.join(base, `typo-${flags.length}`);
       const before = localTree(dst);
