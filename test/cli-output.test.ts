@@ -119,6 +119,45 @@ describe('-vv starts the log as rclone does', () => {
   });
 });
 
+describe('-vv never writes a secret given to the config commands', () => {
+  // config create/update take `key=value` and rclone's `key value`; both end up in the
+  // -vv "Starting with arguments" line, on stderr or in the --log-file.
+  const cases: [string, string[], string][] = [
+    ['update key=value', ['config', 'update', 'r', 'secret_access_key=SUPERSECRET2'], 'SUPERSECRET2'],
+    ['update key=value, access key', ['config', 'update', 'r', 'access_key_id=AKIDSECRET3'], 'AKIDSECRET3'],
+    ['create key value', ['config', 'create', 'r2', 's3', 'provider', 'Ceph', 'secret_access_key', 'PAIRSECRET4'], 'PAIRSECRET4'],
+    ['create key-value with dashes', ['config', 'create', 'r3', 's3', 'session-token', 'DASHSECRET5'], 'DASHSECRET5'],
+    // Not an option of any backend here, but named like a secret (another rclone backend's key).
+    ['update looks like a secret', ['config', 'update', 'r', 'client_secret=LOOKSSECRET6'], 'LOOKSSECRET6'],
+  ];
+  for (const [what, args, secret] of cases) {
+    it(`${what}: redacted on stderr and in the log file`, async () => {
+      const conf = fresh('nclone.conf');
+      writeFileSync(conf, '[r]\ntype = s3\nprovider = Ceph\n');
+      const onStderr = await nclone('-vv', '--config', conf, ...args);
+      expect(onStderr.stderr).toMatch(/ DEBUG : nclone: Starting with arguments /);
+      expect(onStderr.stderr).toContain('*** REDACTED ***');
+      expect(onStderr.stderr).not.toContain(secret);
+      const log = fresh('secret.log');
+      const conf2 = fresh('nclone.conf');
+      writeFileSync(conf2, '[r]\ntype = s3\nprovider = Ceph\n');
+      const toFile = await nclone('-vv', '--log-file', log, '--config', conf2, ...args);
+      const logged = readFileSync(log, 'utf8');
+      expect(logged).toMatch(/ DEBUG : nclone: Starting with arguments /);
+      expect(logged).not.toContain(secret);
+      expect(toFile.stderr).not.toContain(secret);
+    });
+  }
+
+  it('keeps ordinary arguments as they are', async () => {
+    const conf = fresh('nclone.conf');
+    writeFileSync(conf, '[r]\ntype = s3\nprovider = Ceph\n');
+    const r = await nclone('-vv', '--config', conf, 'config', 'update', 'r', 'region=eu-west-1', 'acl', 'private');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('"region=eu-west-1" "acl" "private"');
+  });
+});
+
 describe('names with control characters never reach the terminal raw', () => {
   // Local names can hold any byte but / and NUL.
   const evil = 'evil\n2020-01-01 00:00:00 ERROR : forged\x1b[31mred\x07.txt';

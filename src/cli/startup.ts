@@ -21,9 +21,13 @@ function secretNames(): { options: Set<string>; flags: Set<string> } {
   return { options, flags };
 }
 
+/** An argument shaped like an option name: what config create/update take as a key. */
+const OPTION_NAME = /^[A-Za-z][A-Za-z0-9_-]*$/;
+
 /**
- * The command line with every secret value replaced: values of secret flags, and values
- * in connection strings and URL queries whose key is a secret option or looks like one.
+ * The command line with every secret value replaced: values of secret flags, values in
+ * connection strings and URL queries whose key is a secret option or looks like one, and
+ * the arguments of config create/update (`key=value`, or rclone's `key value` pairs).
  * Over-redacting a harmless value is fine; printing a key is not.
  */
 export function redactArgs(argv: string[]): string[] {
@@ -31,12 +35,28 @@ export function redactArgs(argv: string[]): string[] {
   const secretKey = (k: string) => options.has(k.replace(/-/g, '_').toLowerCase()) || SECRET_LOOKING.test(k);
   const secretFlag = (f: string) => flags.has(f) || (f.startsWith('--') && SECRET_LOOKING.test(f.slice(2)));
   const out: string[] = [];
+  // After `--` every argument is positional, even one that starts with a dash.
+  let positionalOnly = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const eq = arg.indexOf('=');
-    if (arg.startsWith('--') && eq > 0 && secretFlag(arg.slice(0, eq))) {
+    if (!positionalOnly && arg === '--') {
+      positionalOnly = true;
+      out.push(arg);
+    } else if (!positionalOnly && arg.startsWith('--') && eq > 0 && secretFlag(arg.slice(0, eq))) {
       out.push(`${arg.slice(0, eq + 1)}${redact(arg.slice(eq + 1))}`);
-    } else if (arg.startsWith('--') && secretFlag(arg) && i + 1 < argv.length) {
+    } else if (!positionalOnly && arg.startsWith('--') && eq < 0 && secretFlag(arg) && i + 1 < argv.length) {
+      out.push(arg, redact(argv[++i]!));
+    } else if (!positionalOnly && arg.startsWith('-')) {
+      // Other flags: `--backup-dir=:s3,secret_access_key=...:b` still holds a connection string.
+      out.push(redactPath(arg, secretKey));
+    } else if (eq > 0 && OPTION_NAME.test(arg.slice(0, eq)) && secretKey(arg.slice(0, eq))) {
+      // A bare key=value: the whole rest is the value, `:` and `,` included (redactPath
+      // would stop at them, as a connection string does).
+      out.push(`${arg.slice(0, eq + 1)}${redact(arg.slice(eq + 1))}`);
+    } else if (OPTION_NAME.test(arg) && secretKey(arg) && i + 1 < argv.length && (positionalOnly || !argv[i + 1]!.startsWith('-'))) {
+      // `key value`: the next word is the value. A path that merely looks like a key name
+      // (`copy keys dst`) hides the word after it in the log, which is harmless.
       out.push(arg, redact(argv[++i]!));
     } else {
       out.push(redactPath(arg, secretKey));
