@@ -24,7 +24,14 @@ export interface ErrorContext {
   endpoint?: string;
 }
 
-const RETRYABLE = new Set(['SlowDown', 'RequestTimeout', 'RequestTimeTooSkewed', 'InternalError', 'ServiceUnavailable', 'Throttling', 'ThrottlingException', 'TimeoutError', 'RequestTimeoutException']);
+const RETRYABLE = new Set([
+  'SlowDown', 'RequestTimeout', 'RequestTimeTooSkewed', 'InternalError', 'ServiceUnavailable', 'Throttling', 'ThrottlingException', 'TimeoutError', 'RequestTimeoutException',
+  // 4xx answers to a body damaged or cut on the way (a flipped byte, a dropped connection):
+  // the same request with the same bytes will most likely get through.
+  'BadDigest', 'XAmzContentChecksumMismatch', 'XAmzContentSHA256Mismatch', 'IncompleteBody',
+  // 409: a conflicting operation on the same bucket or object was still running.
+  'OperationAborted',
+]);
 const NETWORK = new Set(['ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ECONNREFUSED', 'EAI_AGAIN', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNABORTED']);
 // 4xx statuses that retrying can fix: the server timed out waiting, or asks to slow down.
 const RETRYABLE_4XX = new Set([408, 429]);
