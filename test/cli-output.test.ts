@@ -4,6 +4,7 @@
  * control characters, which must never reach stderr raw.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -44,6 +45,35 @@ describe('-v on a run with nothing to do', () => {
     const again = await nclone('sync', src, dst, '-v');
     expect(again.code).toBe(0);
     expect(again.stderr).toMatch(/^\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d INFO  : There was nothing to transfer$/m);
+  });
+});
+
+describe('"There was nothing to transfer" only on a run that succeeded', () => {
+  it('a run whose only file fails does not say it', async () => {
+    const src = fresh('src');
+    mkdirSync(src);
+    // With -L a symlink to nowhere is an error for that file: nothing is copied, and not because there was nothing to do.
+    symlinkSync(path.join(base, 'nowhere'), path.join(src, 'dangling'));
+    const r = await nclone('sync', '-L', src, fresh('dst'), '-v', '--retries', '3');
+    expect(r.code, r.stderr).toBe(4);
+    expect(r.stderr).toContain('ERROR : Failed to sync with 1 error');
+    expect(r.stderr).not.toContain('There was nothing to transfer');
+  });
+
+  it('a retried run that fails each time does not say it either', async () => {
+    // A server on 127.0.0.1 that drops every connection: the listing fails, retryably, on each attempt.
+    const server = net.createServer((socket) => socket.destroy());
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as net.AddressInfo;
+    try {
+      const source = `:s3,provider=Ceph,endpoint='http://127.0.0.1:${port}',access_key_id=a,secret_access_key=b:bucket`;
+      const r = await nclone('sync', source, fresh('dst'), '-v', '--retries', '3', '--low-level-retries', '1');
+      expect(r.code, r.stderr).toBe(5);
+      expect(r.stderr).toContain('Attempt 2/3 failed');
+      expect(r.stderr).not.toContain('There was nothing to transfer');
+    } finally {
+      server.close();
+    }
   });
 });
 

@@ -38,6 +38,8 @@ export async function transfer(env: CommandEnv, mode: 'copy' | 'sync', srcPath: 
     ctx = { ...ctx, backupFs: dst.fs };
   }
   await runSync(ctx, { fsrc: src.fs, fdst: dst.fs, mode, srcFile: src.file });
-  // rclone says so at the end of a run that copied nothing, so a no-op run at -v is not silent.
-  if (ctx.stats.transfers === 0) logInfo(undefined, 'There was nothing to transfer');
+  // rclone says so at the end of a run that copied nothing, so a no-op run at -v is not
+  // silent. A run with errors copied nothing because it failed, not because it had nothing
+  // to do (and each of its retries would say it again).
+  if (ctx.stats.transfers === 0 && ctx.stats.errors === 0) logInfo(undefined, 'There was nothing to transfer');
 }
