@@ -11,6 +11,7 @@ import { logError, logNotice } from '../../src/lib/log.js';
 import { LocalObject, floorToMicros, setTimes, timeArg } from './object.js';
 import { mapError } from './errors.js';
 import { decodeName, localPath } from './encoding.js';
+import { escapeControls, quoteName } from '../../src/lib/escape.js';
 
 export const LINK_SUFFIX = '.rclonelink';
 
@@ -136,16 +137,16 @@ export class LocalFs implements Fs {
   }
 
   async put(data: Readable, src: SrcInfo, options: PutOptions = {}): Promise<Obj> {
+    if (this.options.links && src.remote.endsWith(LINK_SUFFIX)) return this.putLink(data, src);
     const target = this.abs(src.remote);
-    if (this.options.links && src.remote.endsWith(LINK_SUFFIX)) return this.putLink(data, src, target.slice(0, -LINK_SUFFIX.length));
     const dir = path.dirname(target);
-    await this.ensureDir(dir);
+    await this.ensureDir(dir, src.remote);
     // Written under a temporary name and renamed into place, so a failed or interrupted
     // transfer never leaves a half-written file under the real name.
     const tmp = path.join(dir, tempName());
     // Hashes the caller will ask for, and those the source declared: checked before the
     // rename, so a corrupted download never takes the real name.
-    const expected = Object.entries(src.hashes ?? {}).filter(([, v]) => !!v) as [HashType, string][];
+    const expected = declaredHashes(src);
     const hashers = new Map([...(options.hashes ?? []), ...expected.map(([t]) => t)].map((t) => [t, createHash(t)] as const));
     let bytes = 0;
     const signal = options.signal;
@@ -169,10 +170,7 @@ export class LocalFs implements Fs {
       } finally {
         await fdClose(fd);
       }
-      for (const [type, want] of expected) {
-        const got = hashers.get(type)!.copy().digest('hex');
-        if (got !== want.toLowerCase()) throw corrupted(src.remote, type, want, got);
-      }
+      checkDeclared(src, expected, (type) => hashers.get(type)!.copy().digest('hex'));
       await fsp.rename(tmp, target);
     } catch (err) {
       await fsp.rm(tmp, { force: true });
@@ -189,8 +187,9 @@ export class LocalFs implements Fs {
   /** Directories this Fs has made or seen, so a put into them skips mkdir. */
   private readonly knownDirs = new Set<string>();
 
-  private async ensureDir(dir: string): Promise<void> {
+  private async ensureDir(dir: string, remote: string): Promise<void> {
     if (this.knownDirs.has(dir)) return;
+    await this.refuseLinkedDirs(dir, remote);
     try {
       await fsp.mkdir(dir, { recursive: true });
     } catch (err) {
@@ -204,14 +203,43 @@ export class LocalFs implements Fs {
     return this.put(data, { ...src, size: -1 }, options);
   }
 
-  private async putLink(data: Readable, src: SrcInfo, target: string): Promise<Obj> {
+  /**
+   * With --links a symlink is a file ("x.rclonelink"), never a directory to write through:
+   * otherwise a source could plant "x" -> /home/me/.ssh and then write "x/authorized_keys".
+   * Every existing component of dir below the root must be a real directory.
+   */
+  private async refuseLinkedDirs(dir: string, remote: string): Promise<void> {
+    if (!this.options.links) return;
+    const rel = path.relative(this.root, dir);
+    if (rel === '') return;
+    let p = this.root;
+    for (const part of rel.split(path.sep)) {
+      p = p + (p.endsWith(path.sep) ? '' : path.sep) + part;
+      const st = await fsp.lstat(p).catch(() => undefined);
+      if (st === undefined) return; // the rest is made fresh by mkdir
+      if (st.isSymbolicLink()) {
+        throw fsError('invalidName', `${quoteName(remote)}: not written: ${escapeControls(p)} is a symlink, and with --links a symlink is a file, not a directory to write into`, { retry: 'noRetry' });
+      }
+    }
+  }
+
+  private async putLink(data: Readable, src: SrcInfo): Promise<Obj> {
+    const name = src.remote.slice(0, -LINK_SUFFIX.length);
+    if (name === '' || name.endsWith('/')) throw fsError('invalidName', `${quoteName(src.remote)}: a link needs a name before ${LINK_SUFFIX}`, { retry: 'noRetry' });
+    const target = this.abs(name);
     const chunks: Buffer[] = [];
     for await (const c of data) chunks.push(c as Buffer);
-    const linkTo = Buffer.concat(chunks).toString('utf8');
+    const content = Buffer.concat(chunks);
+    const linkTo = content.toString('utf8');
     const dir = path.dirname(target);
-    await this.ensureDir(dir);
+    await this.ensureDir(dir, src.remote);
     const tmp = path.join(dir, tempName());
     try {
+      // Checked like a file's data: a corrupted link never takes the real name.
+      if (src.size >= 0 && content.length !== src.size) {
+        throw fsError('other', `${src.remote}: corrupted on transfer: expected ${src.size} bytes, got ${content.length}`, { retry: 'retryable' });
+      }
+      checkDeclared(src, declaredHashes(src), (type) => createHash(type).update(content).digest('hex'));
       await fsp.symlink(linkTo, tmp);
       await setTimes(tmp, src.modTime, true);
       await fsp.rename(tmp, target);
@@ -225,6 +253,7 @@ export class LocalFs implements Fs {
 
   async mkdir(dir: string): Promise<void> {
     const p = this.abs(dir);
+    await this.refuseLinkedDirs(p, dir);
     try {
       await fsp.mkdir(p, { recursive: true });
     } catch (err) {
@@ -248,6 +277,7 @@ export class LocalFs implements Fs {
   async move(src: Obj, remote: string): Promise<Obj> {
     if (!(src instanceof LocalObject) || src.linkTarget !== undefined) throw fsError('cantMove', 'can only move local files');
     const target = this.abs(remote);
+    await this.refuseLinkedDirs(path.dirname(target), remote);
     try {
       await fsp.mkdir(path.dirname(target), { recursive: true });
       await fsp.rename(src.fs.abs(src.remote), target);
@@ -266,6 +296,18 @@ export class LocalFs implements Fs {
     });
     if (!st.isDirectory()) throw fsError('isFile', `purge ${p}: not a directory`, { retry: 'noRetry' });
     await fsp.rm(p, { recursive: true });
+  }
+}
+
+/** The hashes the source declared for the data, to be checked before the rename. */
+function declaredHashes(src: SrcInfo): [HashType, string][] {
+  return Object.entries(src.hashes ?? {}).filter(([, v]) => !!v) as [HashType, string][];
+}
+
+function checkDeclared(src: SrcInfo, expected: [HashType, string][], sum: (type: HashType) => string): void {
+  for (const [type, want] of expected) {
+    const got = sum(type);
+    if (got !== want.toLowerCase()) throw corrupted(src.remote, type, want, got);
   }
 }
 

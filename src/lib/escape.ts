@@ -26,11 +26,12 @@ export function escapeControls(text: string): string {
 }
 
 /**
- * A name for a listing line: as it is when it holds no control character, else in double
- * quotes with backslashes, quotes and control characters escaped (like Go's %q), so the
- * quoted form can't be mistaken for, or turned back into, another name.
+ * A name for a listing line: as it is when it holds no control character and does not
+ * start with a double quote, else in double quotes with backslashes, quotes and control
+ * characters escaped (like Go's %q), so the quoted form can't be mistaken for another name.
  */
 export function quoteName(name: string): string {
-  if (!UNSAFE.test(name)) return name;
+  // A name that itself starts with a quote is quoted too, or `"a\nb"` could be a real name.
+  if (!UNSAFE.test(name) && !name.startsWith('"')) return name;
   return `"${name.replace(/[\\"]/g, (c) => '\\' + c).replace(UNSAFE_ALL, escapeChar)}"`;
 }

@@ -12,7 +12,7 @@ import { ConfigMap } from '../../src/fs/configmap.js';
 import type { Fs } from '../../src/fs/types.js';
 import { localBackend } from '../../backends/local/index.js';
 import { newFs } from '../../backends/local/fs.js';
-import { runConformance } from './suite.js';
+import { runConformance, type ConformanceTarget } from './suite.js';
 import { T1, T2, expectFsError, failingStream, listNames, pattern, putBytes, readAll, readObject, srcInfo, streamOf } from './helpers.js';
 
 async function scratchDir(): Promise<string> {
@@ -26,7 +26,7 @@ async function localFs(root: string, values: Record<string, string> = {}): Promi
   return res.fs;
 }
 
-runConformance('local', {
+const localTarget = (values: Record<string, string>): ConformanceTarget => ({
   async makeFs() {
     // The root sits two levels down, with files beside it that hostile names must not reach.
     const dir = await scratchDir();
@@ -35,7 +35,7 @@ runConformance('local', {
     await fsp.writeFile(path.join(dir, 'victim.txt'), 'victim');
     await fsp.writeFile(path.join(dir, 'outer', 'victim.txt'), 'victim');
     await fsp.writeFile(path.join(dir, 'outer', 'rootlike'), 'not the root');
-    const fs = await localFs(root);
+    const fs = await localFs(root, values);
     return { fs, cleanup: () => fsp.rm(dir, { recursive: true, force: true }) };
   },
   async outside(fs) {
@@ -50,6 +50,10 @@ runConformance('local', {
     return lines.join('\n');
   },
 });
+
+runConformance('local', localTarget({}));
+// With --links symlinks are files named "x.rclonelink": the same contract must hold.
+runConformance('local --links', localTarget({ links: 'true' }));
 
 describe('local backend specifics', () => {
   let dir = '';
@@ -166,6 +170,31 @@ describe('local backend specifics', () => {
       await expect(fs.put(endless, srcInfo('aborted', 1 << 20), { signal: ac.signal })).rejects.toThrow();
       expect(await onDisk()).toEqual([]);
     });
+  });
+
+  it('with --links, never writes through a symlink a source planted, and keeps link names inside the root', async () => {
+    const root = path.join(dir, 'root');
+    const outside = path.join(dir, 'outside');
+    await fsp.mkdir(outside);
+    await fsp.writeFile(path.join(outside, 'authorized_keys'), 'mine');
+    const fs = await localFs((await fsp.mkdir(root), root), { links: 'true' });
+    // A link x -> outside is fine as data...
+    await putBytes(fs, 'x.rclonelink', outside);
+    expect(await fsp.readlink(path.join(root, 'x'))).toBe(outside);
+    // ...but nothing may be written, made or moved through it.
+    await expectFsError(putBytes(fs, 'x/authorized_keys', 'attacker'), 'invalidName');
+    await expectFsError(putBytes(fs, 'x/new/file', 'attacker'), 'invalidName');
+    await expectFsError(fs.mkdir('x/sub'), 'invalidName');
+    await putBytes(fs, 'plain', 'p');
+    await expectFsError(fs.move!(await fs.newObject('plain'), 'x/moved'), 'invalidName');
+    expect(await fsp.readdir(outside)).toEqual(['authorized_keys']);
+    expect(await fsp.readFile(path.join(outside, 'authorized_keys'), 'utf8')).toBe('mine');
+    // Link names go through the same translation as file names.
+    await expectFsError(putBytes(fs, '.rclonelink', 'x'), 'invalidName');
+    await putBytes(fs, 'sub/...rclonelink', 'target');
+    expect(await fsp.readlink(path.join(root, 'sub', '\uff0e\uff0e'))).toBe('target');
+    expect((await listNames(fs, 'sub')).files).toEqual(['sub/...rclonelink']);
+    expect(await fsp.readdir(dir)).toEqual(['outside', 'root']);
   });
 
   it('handles an unreadable subdirectory (permission error, or readable when running as root)', async () => {

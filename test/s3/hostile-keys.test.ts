@@ -106,6 +106,34 @@ describe('keys a bucket owner can plant', () => {
     expect(r.code).not.toBe(0);
   });
 
+  it('copy --links never writes through a symlink the bucket planted (x.rclonelink -> outside, then x/authorized_keys)', async () => {
+    const linked = uniqueBucket('nclone-keys-links');
+    const outside = path.join(base, 'ssh');
+    const dst = path.join(base, 'links-dst');
+    try {
+      nfs.mkdirSync(outside, { recursive: true });
+      nfs.writeFileSync(path.join(outside, 'authorized_keys'), 'mine');
+      expect((await cli.nclone('mkdir', `rgw:${linked}`)).code).toBe(0);
+      // First the link arrives (a symlink is data with --links)...
+      await putObject(linked, 'x.rclonelink', outside);
+      await putObject(linked, 'ok.txt', 'ok');
+      const first = await runNclone(['copy', '--links', `rgw:${linked}`, dst], cli.env, 30_000);
+      expect(first.code, first.stderr).toBe(0);
+      expect(nfs.readlinkSync(path.join(dst, 'x'))).toBe(outside);
+      // ...then a file below it: writing it would land in the directory the link points to.
+      await putObject(linked, 'x/authorized_keys', 'attacker');
+      const second = await runNclone(['copy', '--links', `rgw:${linked}`, dst], cli.env, 30_000);
+      expect(second.timedOut).toBe(false);
+      expect(second.code, second.stderr).not.toBe(0);
+      expect(second.stderr).toContain('is a symlink');
+      expect(nfs.readdirSync(outside)).toEqual(['authorized_keys']);
+      expect(nfs.readFileSync(path.join(outside, 'authorized_keys'), 'utf8')).toBe('mine');
+      expect(nfs.readFileSync(path.join(dst, 'ok.txt'), 'utf8')).toBe('ok');
+    } finally {
+      await removeBuckets([linked]);
+    }
+  });
+
   it('a local tree with the translated names syncs back to the same keys (the encoding is reversible)', async () => {
     const back = uniqueBucket('nclone-keys-back');
     try {

@@ -63,6 +63,7 @@ describe('downloads are verified against the source', () => {
   });
 
   it('sync retries a corrupted download, never keeps a corrupted file, counts the error and deletes nothing', async () => {
+    gets.clear();
     const dst = path.join(base, 'dst');
     nfs.mkdirSync(dst, { recursive: true });
     nfs.writeFileSync(path.join(dst, 'only-here.txt'), 'not in the bucket');
@@ -83,6 +84,7 @@ describe('downloads are verified against the source', () => {
   });
 
   it('an existing good copy is never replaced by a corrupted download', async () => {
+    gets.clear();
     const dst = path.join(base, 'dst2');
     nfs.mkdirSync(dst, { recursive: true });
     nfs.writeFileSync(path.join(dst, ALWAYS), 'older but intact\n');
