@@ -130,6 +130,23 @@ describe('--log-file', () => {
   });
 });
 
+describe('--log-file and the fatal error line', () => {
+  it('the `nclone: ...` line that ends a run goes to stderr and into the log file', async () => {
+    const cases: [string, string[], number][] = [
+      ['a missing directory', ['ls', path.join(base, 'no-such-dir')], 3],
+      ['overlapping paths (usage)', ['sync', base, path.join(base, 'inside')], 1],
+    ];
+    for (const [what, args, code] of cases) {
+      const file = fresh('fatal.log');
+      const r = await nclone(...args, '--log-file', file);
+      expect(r.code, `${what}: ${r.stderr}`).toBe(code);
+      const line = r.stderr.split('\n').find((l) => l.startsWith('nclone: '));
+      expect(line, `${what}: ${r.stderr}`).toBeDefined();
+      expect(readFileSync(file, 'utf8').split('\n'), what).toContain(line);
+    }
+  });
+});
+
 describe('-vv starts the log as rclone does', () => {
   it('with the version, the arguments (secrets redacted) and the config file', async () => {
     const conf = fresh('nclone.conf');

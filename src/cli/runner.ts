@@ -10,7 +10,7 @@ import { newFs, type FsResolver } from '../fs/newfs.js';
 import type { Fs } from '../fs/types.js';
 import { Filter } from '../filter/filter.js';
 import { escapeControls } from '../lib/escape.js';
-import { configureLog, enabled, log, logBlock, logError, logNotice, openLogFile, writeTerminal, type Level } from '../lib/log.js';
+import { appendLogFile, closeLogFile, configureLog, enabled, log, logBlock, logError, logNotice, openLogFile, writeTerminal, type Level } from '../lib/log.js';
 import type { OperationContext } from '../operations/context.js';
 import { defaultRegistry } from '../../backends/index.js';
 import type { CommandDef, CommandEnv } from './command.js';
@@ -31,6 +31,22 @@ export async function runCommand(
   backendFlags: FsResolver['backendFlags'],
   signal: AbortSignal,
   argv: string[] = [],
+): Promise<number> {
+  try {
+    return await runLogged(def, args, cliFlags, backendFlags, signal, argv);
+  } finally {
+    // Only once the summary and the final error line are written: the log file must hold them.
+    closeLogFile();
+  }
+}
+
+async function runLogged(
+  def: CommandDef,
+  args: string[],
+  cliFlags: FlagValues,
+  backendFlags: FsResolver['backendFlags'],
+  signal: AbortSignal,
+  argv: string[],
 ): Promise<number> {
   let stats: Stats = resetCurrentStats();
   let progress: Progress | undefined;
@@ -167,11 +183,19 @@ export async function promptPassword(message: string): Promise<string> {
   return answer.password;
 }
 
-/** One clear line for the error; the stack only at -vv. */
+/**
+ * One clear line for the error; the stack only at -vv. Both go to stderr and, when
+ * --log-file is open, to the file as well: someone reading only the log (a cron job's)
+ * must see why the run ended.
+ */
 export function reportFatal(err: unknown): void {
-  writeTerminal(`nclone: ${escapeControls(errorMessage(err))}\n`);
+  const out = (text: string) => {
+    writeTerminal(text);
+    appendLogFile(text);
+  };
+  out(`nclone: ${escapeControls(errorMessage(err))}\n`);
   if (!isUsage(err) && enabled('DEBUG') && err instanceof Error && err.stack) {
-    writeTerminal(err.stack.split('\n').map(escapeControls).join('\n') + '\n');
+    out(err.stack.split('\n').map(escapeControls).join('\n') + '\n');
   }
 }
 

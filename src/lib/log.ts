@@ -30,6 +30,25 @@ export function openLogFile(file: string): void {
   fileFd = fd;
 }
 
+/**
+ * Closes --log-file at the end of a run, so that its descriptor is not held (and a later
+ * run in the same process does not write to it). Lines logged after this go to stderr.
+ */
+export function closeLogFile(): void {
+  if (fileFd === undefined) return;
+  const fd = fileFd;
+  fileFd = undefined;
+  closeSync(fd);
+}
+
+/**
+ * Appends text to --log-file as it is, when one is open: for the lines written to the
+ * terminal outside the log (the fatal `nclone: ...` line) that the file must hold too.
+ */
+export function appendLogFile(text: string): void {
+  if (fileFd !== undefined) writeSync(fileFd, text);
+}
+
 export function enabled(level: Level): boolean {
   return LEVELS.indexOf(level) <= LEVELS.indexOf(config.level);
 }
