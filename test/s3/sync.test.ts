@@ -225,8 +225,9 @@ describe.each(SIGNATURES)('nclone and S3, signature $sig', ({ sig, v2 }) => {
       expect(r.stderr).not.toMatch(/^\s+at /m);
     });
 
-    it('ls of a missing directory in a bucket exits 3 with one line naming it', async () => {
-      const r = await cli.nclone('ls', `rgw:${bucket}/no/such dir`);
+    it('ls of a directory with nothing in it lists nothing (exit 0, as rclone); copy from it exits 3 with one line naming it', async () => {
+      expectOk(await cli.nclone('ls', `rgw:${bucket}/no/such dir`));
+      const r = await cli.nclone('copy', `rgw:${bucket}/no/such dir`, path.join(cli.base, 'never'));
       expectCode(r, 3);
       expect(r.stdout).toBe('');
       expect(sortedLines(r.stderr)).toHaveLength(1);
