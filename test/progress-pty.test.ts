@@ -116,3 +116,49 @@ describe('what the display draws', () => {
     expect(out).not.toMatch(/ \/ 1 B\b/);
   }, 90_000);
 });
+
+describe('a second Ctrl-C', () => {
+  it('quits at once (exit 130) and shows the cursor the display had hidden', async () => {
+    const dir = path.join(base, 'ctrl-c-src');
+    mkdirSync(dir);
+    for (let i = 0; i < 4; i++) writeFileSync(path.join(dir, `big${i}.bin`), Buffer.alloc(4 * 1024 * 1024, i));
+    const home = path.join(base, `home${++n}`);
+    mkdirSync(home);
+    const go = path.join(base, `go${n}`);
+    const raw = path.join(base, `raw${n}`);
+    const pidFile = path.join(base, `pid${n}`);
+    term = new TmuxProgram(cleanEnv(home, { TERM: 'xterm-256color' }));
+    // The shell writes its pid and then becomes nclone (exec keeps the pid).
+    const script = `while [ ! -e "$1" ]; do sleep 0.05; done; echo $$ > "$2"; shift 2; exec "$@"`;
+    await term.start(['sh', '-c', script, 'sh', go, pidFile, 'node', NCLONE, 'sync', dir, path.join(base, `dst${n}`), '-P', '--bwlimit', '256K'], base);
+    await promisify(execFile)('tmux', ['-L', term.socket, 'pipe-pane', '-t', 'w', '-o', `cat >> '${raw}'`]);
+    writeFileSync(go, '');
+    // The display is up (the cursor hidden) once a frame names a running transfer.
+    await term.waitUntil('the progress display', (screen) => / \* big\d\.bin: \d+% of 4\.000 MiB/.test(screen), 30_000);
+    const pid = Number(readFileSync(pidFile, 'utf8'));
+    // SIGINT every millisecond until nclone is gone: the first starts the orderly stop, a
+    // later one lands while it is under way (signals sent at once would merge into one;
+    // Ctrl-C typed in the pane would also stop the shell that reports the exit status).
+    const alive = () => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    for (let i = 0; i < 5000 && alive(); i++) {
+      process.kill(pid, 'SIGINT');
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    // Read from the raw output: without a line break after the last frame the shell's
+    // "[exit status N]" lands at the end of that line, where exitCode() does not look.
+    await vi.waitFor(() => expect(existsSync(raw) && readFileSync(raw, 'latin1')).toMatch(/\[exit status \d+\]/), { timeout: 30_000 });
+    const out = readFileSync(raw, 'latin1');
+    expect(/\[exit status (\d+)\]/.exec(out)![1]).toBe('130');
+    expect(out).toContain('received SIGINT, stopping transfers');
+    const hidden = out.lastIndexOf('\x1b[?25l');
+    expect(hidden).toBeGreaterThanOrEqual(0);
+    expect(out.indexOf('\x1b[?25h', hidden), 'the cursor was left hidden').toBeGreaterThan(hidden);
+  }, 90_000);
+});

@@ -5,6 +5,18 @@ import { formatDuration, type Stats } from './stats.js';
 const ESC = '\x1b[';
 const BAR_WIDTH = 24;
 
+/** The display drawn now, if any: its cursor is hidden until it stops. */
+let shown: Progress | undefined;
+
+/**
+ * For an exit that skips the display's stop() (a second Ctrl-C quits at once): shows the
+ * cursor again, below the last frame, so the shell's prompt is not left without one.
+ * Synchronous (stderr on a terminal is written synchronously), so it lands before the exit.
+ */
+export function restoreTerminal(): void {
+  shown?.abandon();
+}
+
 /**
  * The -P display: a bar with bytes, files, speed and ETA plus one line per running
  * transfer, drawn at the bottom of the terminal. It only reads the stats.
@@ -28,6 +40,7 @@ export class Progress {
 
   start(intervalMs = 500): void {
     this.active = true;
+    shown = this;
     this.stream.write(`${ESC}?25l`);
     this.render();
     this.timer = setInterval(() => this.render(), intervalMs);
@@ -67,6 +80,18 @@ export class Progress {
     this.active = false;
     this.drawn = 0;
     this.stream.write(`\n${ESC}?25h`);
+    if (shown === this) shown = undefined;
+  }
+
+  /** Leaves the frame as it is (no redraw: the process is about to exit) and shows the cursor. */
+  abandon(): void {
+    if (!this.active) return;
+    if (this.timer) clearInterval(this.timer);
+    if (this.redraw) clearImmediate(this.redraw);
+    this.active = false;
+    this.drawn = 0;
+    this.stream.write(`\n${ESC}?25h`);
+    if (shown === this) shown = undefined;
   }
 
   /** The escape sequence that erases the display, leaving the cursor where it began. */

@@ -8,6 +8,7 @@ import type { CommandDef } from './command.js';
 import { GLOBAL_FLAGS, type FlagDef } from './flags.js';
 import { reportFatal, runCommand, watchStdout } from './runner.js';
 import { writeTerminal } from '../lib/log.js';
+import { restoreTerminal } from '../accounting/progress.js';
 import { commandHelp, helpTopic, mainHelp } from './help.js';
 
 function addGlobalFlag(program: Command, f: FlagDef): void {
@@ -121,7 +122,11 @@ export async function main(argv: string[]): Promise<number> {
   watchStdout();
   const controller = new AbortController();
   const onSignal = (sig: NodeJS.Signals) => {
-    if (controller.signal.aborted) process.exit(130);
+    if (controller.signal.aborted) {
+      // process.exit skips the runner's cleanup, which would have shown the cursor the -P display hid.
+      restoreTerminal();
+      process.exit(130);
+    }
     writeTerminal(`nclone: received ${sig}, stopping transfers (again to quit at once)\n`);
     controller.abort(fsError('other', `interrupted by ${sig}`, { retry: 'fatal' }));
   };
