@@ -77,6 +77,10 @@ describe('"There was nothing to transfer" only on a run that succeeded', () => {
   });
 });
 
+/** One stats line: sizes as formatSize writes them (`512 B`, `1.750 MiB`), percent, speed, ETA, files. */
+const SIZE = String.raw`(?:\d+ B|\d+\.\d{3} [KMGTPE]iB)`;
+const ONE_LINE = new RegExp(String.raw` +${SIZE} \/ ${SIZE}, \d+%, ${SIZE}\/s, ETA \S+ \(xfr#\d+\/\d+\)`);
+
 describe('--stats', () => {
   // About 3 s at 1 MiB/s (after a first second's burst, at least 2 s) with stats every
   // 250 ms: some 12 periodic stats (13 blocks in all, measured), where the tests need 3.
@@ -97,9 +101,18 @@ describe('--stats', () => {
     const r = await nclone('copy', src, fresh('dst'), '--stats', '250ms', '--stats-one-line', '-v', '--bwlimit', '1M');
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).not.toContain('Elapsed time');
-    const one = r.stderr.match(/ INFO  : +[\d.]+ \S*B \/ [\d.]+ \S*B, \d+%, [\d.]+ \S*B\/s, ETA \S+ \(xfr#\d+\/16\)$/gm) ?? [];
+    const one = r.stderr.match(new RegExp(` INFO  : ${ONE_LINE.source}$`, 'gm')) ?? [];
     expect(one.length, r.stderr).toBeGreaterThanOrEqual(3);
     expect(r.stderr).toMatch(/ INFO  : +4\.000 MiB \/ 4\.000 MiB, 100%, .* \(xfr#16\/16\)$/m);
+  });
+
+  it('docs/flags.md shows a --stats-one-line line as nclone prints it', () => {
+    const docs = readFileSync(new URL('../docs/flags.md', import.meta.url), 'utf8');
+    const row = docs.split('\n').find((l) => l.startsWith('| `--stats-one-line`'));
+    // The last `code` span of the row is the example.
+    const example = [...(row ?? '').matchAll(/`([^`]*)`/g)].at(-1)?.[1];
+    expect(example, row).toBeDefined();
+    expect(example).toMatch(new RegExp(`^${ONE_LINE.source}$`));
   });
 });
 
