@@ -3,13 +3,12 @@
  * documented way, with its summary and exit code 7 (docs/exit-codes.md), never with
  * Node's 13 ("unsettled top-level await") because something it awaited was abandoned.
  */
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NCLONE, cleanEnv } from './helpers/run.js';
+import { NCLONE, cleanEnv, run, type RunResult } from './helpers/run.js';
 import { s3ConnectionString, uniqueBucket } from './helpers/s3.js';
 import { dropBucket } from './s3/helpers-backend.js';
 
@@ -32,39 +31,24 @@ function tree(name: string, big: number, bigSize: number, small: number): string
   return dir;
 }
 
-interface Outcome {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stderr: string;
-}
-
 /**
  * Runs nclone at -vv and sends SIGINT `delayMs` after its first log line (the start of the
- * run: the time Node itself takes to start varies too much to aim at).
+ * run: the time Node itself takes to start varies too much to aim at). A child that hangs
+ * is killed after 60 s, so a failure is reported instead of a timeout.
  */
-function interrupted(args: string[], delayMs: number): Promise<Outcome> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('node', [NCLONE, '-vv', ...args], { env, stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    let armed = false;
-    child.stderr.setEncoding('utf8').on('data', (d: string) => {
-      stderr += d;
-      if (!armed) {
-        armed = true;
-        setTimeout(() => child.kill('SIGINT'), delayMs);
-      }
-    });
-    // Ends a child that hangs, so a failure is reported instead of a timeout.
-    const guard = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(guard);
-      resolve({ code, signal, stderr });
-    });
+function interrupted(args: string[], delayMs: number): Promise<RunResult> {
+  let armed = false;
+  return run('node', [NCLONE, '-vv', ...args], env, {
+    timeoutMs: 60_000,
+    onStderr: (_text, child) => {
+      if (armed) return;
+      armed = true;
+      setTimeout(() => child.kill('SIGINT'), delayMs);
+    },
   });
 }
 
-function expectInterruptedRun(o: Outcome, what: string): void {
+function expectInterruptedRun(o: RunResult, what: string): void {
   const tail = o.stderr.split('\n').filter((l) => !l.includes(' DEBUG : ')).slice(-12).join('\n');
   expect({ what, code: o.code, signal: o.signal }, tail).toEqual({ what, code: 7, signal: null });
   expect(o.stderr, what).toMatch(/ INFO  : \nTransferred: [^]*Elapsed time: /);

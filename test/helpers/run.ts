@@ -1,12 +1,27 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 export const NCLONE = fileURLToPath(new URL('../../bin/nclone', import.meta.url));
 
 export interface RunResult {
+  /** The exit code, or -1 when a signal ended the child. */
   code: number;
+  /** The signal that ended the child, if one did. */
+  signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
+  /** The child outlived RunOptions.timeoutMs and was killed. */
+  timedOut: boolean;
+}
+
+export interface RunOptions {
+  /**
+   * Kills the child (SIGKILL, through its own handle) if it runs longer than this, so a
+   * run that would hang fails its test with what it printed instead of timing out.
+   */
+  timeoutMs?: number;
+  /** Called with each piece of stderr as it arrives, and the child, e.g. to signal it. */
+  onStderr?: (text: string, child: ChildProcess) => void;
 }
 
 /** An environment with no nclone settings and no way to reach cloud metadata services. */
@@ -17,14 +32,31 @@ export function cleanEnv(home: string, extra: Record<string, string> = {}): Node
 }
 
 /** Runs a program to completion with stdin closed. */
-export function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<RunResult> {
+export function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, options: RunOptions = {}): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
+    let timedOut = false;
+    const timer =
+      options.timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            timedOut = true;
+            child.kill('SIGKILL');
+          }, options.timeoutMs);
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      stderr += d;
+      options.onStderr?.(d, child);
+    });
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? -1, signal, stdout, stderr, timedOut });
+    });
   });
 }

@@ -1,36 +1,18 @@
 /**
  * For CLI tests that put the fault proxy (test/servers/fault-proxy.ts) between nclone and
  * the test RGW: runs bin/nclone with the remote `rgw` pointed at another endpoint, and
- * kills the run (the child this helper started, by its pid) if it outlives its time, so a
+ * kills the run (the child run() started, by its own handle) if it outlives its time, so a
  * listing that would loop forever fails the test instead of hanging it.
  */
-import { spawn } from 'node:child_process';
 import * as nfs from 'node:fs';
 import * as path from 'node:path';
-import { NCLONE, type RunResult } from '../helpers/run.js';
+import { NCLONE, run, type RunResult } from '../helpers/run.js';
 
-export interface TimedResult extends RunResult {
-  timedOut: boolean;
-}
+/** A result that says whether the run was killed for outliving its time. */
+export type TimedResult = RunResult;
 
 export function runNclone(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 20_000): Promise<TimedResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(NCLONE, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGKILL');
-    }, timeoutMs);
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? -1, stdout, stderr, timedOut });
-    });
-  });
+  return run(NCLONE, args, env, { timeoutMs });
 }
 
 /** The environment of makeCli with the remote `rgw` reaching the server at endpoint instead. */
