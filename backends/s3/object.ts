@@ -13,6 +13,13 @@ export interface ObjectMeta {
   contentType?: string;
   metadata: Record<string, string>;
   restore?: string;
+  /** Encrypted with SSE-KMS or a customer key: the ETag is then not the MD5 of the data. */
+  etagNotMd5?: boolean;
+}
+
+/** What a HEAD or GET answer says about encryption that changes the ETag. */
+function encryptedEtag(answer: { ServerSideEncryption?: string; SSECustomerAlgorithm?: string }): boolean {
+  return (answer.ServerSideEncryption ?? '').startsWith('aws:kms') || !!answer.SSECustomerAlgorithm;
 }
 
 const MD5_ETAG = /^"?([0-9a-f]{32})"?$/i;
@@ -33,6 +40,9 @@ export class S3Object implements Obj {
     private meta?: ObjectMeta,
   ) {}
 
+  /** Set when a GET answer said the object is encrypted in a way that changes its ETag. */
+  private encrypted = false;
+
   get size(): number {
     return this._size;
   }
@@ -47,6 +57,7 @@ export class S3Object implements Obj {
       contentType: head.ContentType,
       metadata,
       restore: head.Restore,
+      etagNotMd5: encryptedEtag(head),
     };
     const lm = head.LastModified ? BigInt(head.LastModified.getTime()) * 1_000_000n : 0n;
     return new S3Object(fs, remote, bucket, key, head.ContentLength ?? 0, lm, head.ETag ?? '', head.StorageClass, meta);
@@ -71,8 +82,10 @@ export class S3Object implements Obj {
 
   async hash(type: HashType): Promise<string> {
     if (type !== 'md5') return '';
+    // A bucket may encrypt with KMS by default, whatever this remote's sse says: a HEAD or
+    // GET answer that told so (this.encrypted) rules the ETag out as well.
     const m = MD5_ETAG.exec(this.etag);
-    if (m && !this.fs.sseChangesEtag) return m[1]!.toLowerCase();
+    if (m && !this.fs.sseChangesEtag && !this.encrypted && !this.meta?.etagNotMd5) return m[1]!.toLowerCase();
     const meta = await this.head();
     return meta.md5 ?? '';
   }
@@ -86,7 +99,13 @@ export class S3Object implements Obj {
     const range = ranged ? `bytes=${options.start ?? 0}-${options.end ?? ''}` : undefined;
     // S3 answers 416 to any range on an empty object.
     if (this._size === 0 && ranged) return Readable.from([]);
-    const res = await this.fs.send<{ Body?: unknown }>(new GetObjectCommand({ Bucket: this.bucket, Key: this.key, Range: range }), this.remote, 'open', options.signal);
+    const res = await this.fs.send<{ Body?: unknown; ServerSideEncryption?: string; SSECustomerAlgorithm?: string }>(
+      new GetObjectCommand({ Bucket: this.bucket, Key: this.key, Range: range }),
+      this.remote,
+      'open',
+      options.signal,
+    );
+    if (encryptedEtag(res)) this.encrypted = true;
     return res.Body as Readable;
   }
 

@@ -69,12 +69,20 @@ async function streamCopy(
   transfer: ReturnType<OperationContext['stats']['startTransfer']>,
 ): Promise<Obj> {
   const hashType = ctx.opt.ignoreChecksum ? undefined : commonHash(src.fs, fdst);
-  // What the source says its content is (S3: the ETag or the stored MD5), asked before the
-  // data flows so the destination can check it before the file takes its real name. A
-  // source that would have to read everything to say (local disk) is hashed as it is read.
-  const declared = hashType && !src.fs.features.slowHash ? await src.hash(hashType) : '';
-  if (hashType && declared !== '') info = { ...info, hashes: { [hashType]: declared } };
   const input = await src.open({ signal: ctx.signal });
+  // What the source says its content is (S3: the ETag or the stored MD5), asked before the
+  // data flows so the destination can check it before the file takes its real name, and
+  // after open, whose answer may tell that the ETag is no MD5 (a bucket encrypting with
+  // KMS by default). A source that would have to read everything to say (local disk) is
+  // hashed as it is read instead.
+  let declared = '';
+  try {
+    declared = hashType && !src.fs.features.slowHash ? await src.hash(hashType) : '';
+  } catch (err) {
+    input.destroy();
+    throw err;
+  }
+  if (hashType && declared !== '') info = { ...info, hashes: { [hashType]: declared } };
   const accounted = new AccountingStream({ stats: ctx.stats, transfer, bwlimit: ctx.bwlimit, maxTransfer: ctx.opt.maxTransfer, hashes: hashType ? [hashType] : [] });
   // A source error reaches the writer (which removes its partial output), and a writer
   // that stops reading closes the source.

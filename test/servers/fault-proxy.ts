@@ -4,9 +4,10 @@
  * Every request is forwarded unchanged (the Host header stays as the client sent it, so
  * SigV4 and V2 signatures still verify at the RGW) and the answer streamed back, unless the
  * rule says otherwise for that request. A fake answer (`respond`) or a changed body
- * (`mutateBody`) is used only where the real RGW cannot be made to misbehave on its own:
- * an HTML page with status 200, a listing that claims more pages than it can give, a
- * marker that repeats. Everything else the client sees comes from the real server.
+ * (`mutateBody`, `setHeaders`) is used only where the real RGW cannot be made to behave so on
+ * its own: an HTML page with status 200, a listing that claims more pages than it can give,
+ * a marker that repeats, a corrupted body, the ETag and encryption headers of a server that
+ * encrypts with KMS. Everything else the client sees comes from the real server.
  */
 import * as http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -20,7 +21,8 @@ export interface ProxiedRequest {
 
 export type Fault =
   | { respond: { status: number; headers?: Record<string, string>; body: string | Buffer } } // answer instead of the server
-  | { mutateBody: (body: Buffer) => Buffer }; // forward, then change the response body before sending it (Content-Length fixed up)
+  | { mutateBody: (body: Buffer) => Buffer } // forward, then change the response body before sending it (Content-Length fixed up)
+  | { setHeaders: Record<string, string> }; // forward, with these response headers set (e.g. what an encrypting server adds)
 
 export interface FaultProxy {
   endpoint: string /* http://127.0.0.1:PORT */;
@@ -70,7 +72,8 @@ export function startFaultProxy(target: string, rule?: (req: ProxiedRequest) => 
     const out = http.request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers, agent }, (answer) => {
       const mutate = fault && 'mutateBody' in fault ? fault.mutateBody : undefined;
       if (!mutate) {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        const set = fault && 'setHeaders' in fault ? fault.setHeaders : {};
+        res.writeHead(answer.statusCode ?? 502, { ...answer.headers, ...Object.fromEntries(Object.entries(set).map(([k, v]) => [k.toLowerCase(), v])) });
         answer.pipe(res);
         return;
       }
