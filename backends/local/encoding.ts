@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { fsError } from '../../src/fs/errors.js';
+import { hasLoneSurrogate } from '../../src/fs/path.js';
 import { quoteName } from '../../src/lib/escape.js';
 
 /**
@@ -52,7 +53,7 @@ export function invalidReason(remote: string): string | undefined {
   if (remote.startsWith('/')) return 'it starts with "/"';
   if (remote.endsWith('/')) return 'it ends with "/"';
   if (remote.includes('//')) return 'it has an empty path segment ("//")';
-  if (/\p{Cs}/u.test(remote)) return 'it is not valid Unicode';
+  if (hasLoneSurrogate(remote)) return 'it is not valid Unicode';
   return undefined;
 }
 

@@ -18,6 +18,7 @@ import type { ConfigMap } from '../../src/fs/configmap.js';
 import type { NewFsResult } from '../../src/fs/registry.js';
 import type { Dir, Entry, Features, Fs, HashType, ListRCallback, Obj, PutOptions, SrcInfo } from '../../src/fs/types.js';
 import { fsError } from '../../src/fs/errors.js';
+import { hasLoneSurrogate } from '../../src/fs/path.js';
 import { toDecimalSeconds } from '../../src/fs/time.js';
 import { escapeControls, quoteName } from '../../src/lib/escape.js';
 import { makeClientWithFallback, normalizeEndpoint, type AuthMode } from './client.js';
@@ -132,7 +133,7 @@ export async function newFs(name: string, root: string, c: ConfigMap): Promise<N
  */
 function keyProblem(key: string): string | undefined {
   if (key.includes('\u0000')) return 'it contains a NUL character';
-  if (/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(key)) return 'it is not valid Unicode (a lone surrogate)';
+  if (hasLoneSurrogate(key)) return 'it is not valid Unicode (a lone surrogate)';
   if (Buffer.byteLength(key, 'utf8') > 1024) return 'keys are at most 1024 bytes of UTF-8';
   return undefined;
 }

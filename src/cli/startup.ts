@@ -1,11 +1,8 @@
 import { existsSync } from 'node:fs';
 import { defaultRegistry } from '../../backends/index.js';
-import { flagName, redact } from '../fs/options.js';
+import { flagName, looksSecret, redact } from '../fs/options.js';
 import { logDebug } from '../lib/log.js';
 import { packageVersion } from '../commands/version.js';
-
-/** Option names that hold secrets though no backend here declares them (other rclone backends' keys). */
-const SECRET_LOOKING = /pass|secret|token|credential|key|sas_url|cookie/i;
 
 function secretNames(): { options: Set<string>; flags: Set<string> } {
   const options = new Set<string>();
@@ -32,8 +29,8 @@ const OPTION_NAME = /^[A-Za-z][A-Za-z0-9_-]*$/;
  */
 export function redactArgs(argv: string[]): string[] {
   const { options, flags } = secretNames();
-  const secretKey = (k: string) => options.has(k.replace(/-/g, '_').toLowerCase()) || SECRET_LOOKING.test(k);
-  const secretFlag = (f: string) => flags.has(f) || (f.startsWith('--') && SECRET_LOOKING.test(f.slice(2)));
+  const secretKey = (k: string) => options.has(k.replace(/-/g, '_').toLowerCase()) || looksSecret(k);
+  const secretFlag = (f: string) => flags.has(f) || (f.startsWith('--') && looksSecret(f.slice(2)));
   const out: string[] = [];
   // After `--` every argument is positional, even one that starts with a dash.
   let positionalOnly = false;

@@ -1,6 +1,6 @@
 import type { BackendDef, Registry } from '../fs/registry.js';
 import { fsError } from '../fs/errors.js';
-import { parseOptionValue, redact } from '../fs/options.js';
+import { looksSecret, parseOptionValue, redact } from '../fs/options.js';
 import { isValidRemoteName } from '../fs/path.js';
 import { ValueError } from '../lib/units.js';
 import type { ConfigDocument } from './document.js';
@@ -48,13 +48,6 @@ export function backendOf(registry: Registry, type: string): BackendDef {
   return def;
 }
 
-/**
- * Keys nclone has no option for (another rclone backend's, or an s3 option nclone does not
- * implement) whose names say they hold a secret: password, password2, token, client_secret,
- * sse_customer_key, account key...
- */
-const SECRET_LOOKING_KEY = /pass|secret|token|credential|key|sas_url|cookie/i;
-
 /** A section's values with every secret option replaced, for display. */
 export function redactValues(registry: Registry, values: Record<string, string>): Record<string, string> {
   const def = values.type ? registry.get(values.type) : undefined;
@@ -65,7 +58,7 @@ export function redactValues(registry: Registry, values: Record<string, string>)
       continue;
     }
     const opt = def?.options.find((o) => o.name === k);
-    out[k] = (opt ? opt.secret : SECRET_LOOKING_KEY.test(k)) ? redact(v) : v;
+    out[k] = (opt ? opt.secret : looksSecret(k)) ? redact(v) : v;
   }
   return out;
 }

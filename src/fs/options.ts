@@ -81,6 +81,14 @@ export function envName(backend: string, option: string): string {
   return `NCLONE_${backend}_${option}`.toUpperCase().replace(/-/g, '_');
 }
 
+/**
+ * Whether an option nclone does not know (another rclone backend's, or one not implemented)
+ * is named like a secret: password, password2, token, client_secret, sse_customer_key...
+ */
+export function looksSecret(name: string): boolean {
+  return /pass|secret|token|credential|key|sas_url|cookie/i.test(name);
+}
+
 export function redact(value: string): string {
   return value === '' ? '' : '*** REDACTED ***';
 }

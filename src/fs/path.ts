@@ -101,6 +101,11 @@ function guessUrl(input: string, start: number): string {
   return m ? m[0] : input.slice(start);
 }
 
+/** Whether s holds a lone UTF-16 surrogate: such a name has no UTF-8 form, so no backend can store it as given. */
+export function hasLoneSurrogate(s: string): boolean {
+  return /\p{Cs}/u.test(s);
+}
+
 /** The parent of a '/' separated path ('' for top level). */
 export function parentOf(remote: string): string {
   const i = remote.lastIndexOf('/');
