@@ -5,6 +5,8 @@ import { DEFAULT_OPTIONS, type OperationOptions } from '../operations/context.js
 import type { FilterOptions } from '../filter/filter.js';
 import { GLOBAL_FLAGS, flagEnvName, flagKey, type FlagDef } from './flags.js';
 import { LEVELS, type Level } from '../lib/log.js';
+import { TpsLimiter } from '../lib/pacer.js';
+import { DEFAULT_GLOBALS, type BackendGlobals } from '../fs/globals.js';
 
 export type FlagValues = Record<string, unknown>;
 
@@ -147,5 +149,20 @@ export function filterOptions(v: FlagValues): FilterOptions {
     minAge: str(v, 'min-age'),
     maxAge: str(v, 'max-age'),
     ignoreCase: bool(v, 'ignore-case'),
+  };
+}
+
+/** The global flags backends obey, from --low-level-retries, --tpslimit, --timeout and the TLS flags. */
+export function backendGlobals(v: FlagValues, opt: OperationOptions): BackendGlobals {
+  const rate = Number(str(v, 'tpslimit') ?? 0);
+  if (!Number.isFinite(rate) || rate < 0) throw fsError('usage', `invalid value "${str(v, 'tpslimit')}" for --tpslimit: must be a number of transactions per second, 0 for no limit`);
+  const burst = int(v, 'tpslimit-burst', 1, 1);
+  return {
+    lowLevelRetries: opt.lowLevelRetries,
+    tps: rate > 0 ? new TpsLimiter(rate, burst) : undefined,
+    timeoutMs: durationMs(v, 'timeout', DEFAULT_GLOBALS.timeoutMs),
+    conTimeoutMs: durationMs(v, 'contimeout', DEFAULT_GLOBALS.conTimeoutMs),
+    noCheckCertificate: bool(v, 'no-check-certificate'),
+    caCert: (v[flagKey('ca-cert')] as string[] | undefined) ?? [],
   };
 }

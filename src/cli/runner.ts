@@ -5,6 +5,7 @@ import { TokenBucket } from '../accounting/stream.js';
 import { configPath } from '../config/config.js';
 import { ConfigDocument } from '../config/document.js';
 import { loadConfig, type PasswordSource } from '../config/store.js';
+import { remoteSource } from '../config/remote-source.js';
 import { ExitCode, exitCodeFor, errorMessage, FsError, fsError } from '../fs/errors.js';
 import { newFs, type FsResolver } from '../fs/newfs.js';
 import type { Fs } from '../fs/types.js';
@@ -15,7 +16,7 @@ import type { OperationContext } from '../operations/context.js';
 import { defaultRegistry } from '../../backends/index.js';
 import type { CommandDef, CommandEnv } from './command.js';
 import { logStartup } from './startup.js';
-import { bwlimit, durationMs, filterOptions, logLevelFrom, mergeFlags, operationOptions, type FlagValues } from './options.js';
+import { backendGlobals, bwlimit, durationMs, filterOptions, logLevelFrom, mergeFlags, operationOptions, type FlagValues } from './options.js';
 
 /** Thrown when stdout's reader went away (nclone ls | head): the run ends quietly. */
 class OutputClosed extends Error {}
@@ -73,7 +74,7 @@ async function runLogged(
     };
     // Commands that manage the config file read it themselves (and must work when it is broken).
     const config = def.noConfig ? ConfigDocument.empty() : (await loadConfig(configFile, passwords)).doc;
-    const resolver: FsResolver = { registry: defaultRegistry(), config, configFile, env: process.env, backendFlags };
+    const resolver: FsResolver = { registry: defaultRegistry(), remotes: remoteSource(config, configFile, process.env), configFile, env: process.env, backendFlags, globals: backendGlobals(flags, opt) };
     const rate = bwlimit(flags);
     const ctx: OperationContext = { opt, filter, stats, bwlimit: rate > 0 ? new TokenBucket(rate) : undefined, signal };
     const env: CommandEnv = {

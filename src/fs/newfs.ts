@@ -5,22 +5,36 @@ import { fsError } from './errors.js';
 import { envName } from './options.js';
 import { parsePath } from './path.js';
 import { logNotice } from '../lib/log.js';
-import type { ConfigDocument } from '../config/document.js';
-import { envRemoteNames, expandEnvRefs, remoteFromEnv, type Env } from '../config/config.js';
+import { DEFAULT_GLOBALS, type BackendGlobals } from './globals.js';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/**
+ * Where named remotes are defined (the config file, NCLONE_CONFIG_<NAME>_* variables):
+ * config/ implements it, so fs/ never reaches up into config/.
+ */
+export interface RemoteSource {
+  /** Every remote name known, sorted. */
+  names(): string[];
+  /** How to fix an unknown name, e.g. "add a [name] section to FILE". */
+  readonly where: string;
+  /**
+   * A named remote's settings: its type and the layers that set its options, the
+   * strongest first (environment variables above the config file). undefined when unknown.
+   */
+  lookup(name: string): { type: string | undefined; layers: ConfigLayer[] } | undefined;
+}
 
 /** Everything needed to turn a command-line path into an Fs. */
 export interface FsResolver {
   registry: Registry;
-  config: ConfigDocument;
+  remotes: RemoteSource;
   configFile: string;
   env: Env;
   /** Values of --<backend>-<option> flags, by backend name then option name. */
   backendFlags: Readonly<Record<string, Readonly<Record<string, string>>>>;
-}
-
-/** Every remote name known from the config file and from NCLONE_CONFIG_<NAME>_TYPE variables. */
-export function remoteNames(r: Pick<FsResolver, 'config' | 'env'>): string[] {
-  return [...new Set([...r.config.sections(), ...envRemoteNames(r.env)])].sort();
+  /** The global flags backends obey (retries, timeouts, TLS); defaults when not given. */
+  globals?: BackendGlobals;
 }
 
 export async function newFs(input: string, r: FsResolver): Promise<NewFsResult> {
@@ -42,27 +56,23 @@ export async function newFs(input: string, r: FsResolver): Promise<NewFsResult> 
     checkParams(def, parsed.params);
     return open(r, def, `:${parsed.backend}`, parsed.path, [{ source: 'the connection string', values: parsed.params }]);
   }
-  const section = r.config.get(parsed.name);
-  const fromEnv = remoteFromEnv(parsed.name, r.env);
-  if (section === undefined && Object.keys(fromEnv).length === 0) {
-    const known = remoteNames(r);
+  const found = r.remotes.lookup(parsed.name);
+  if (found === undefined) {
+    const known = r.remotes.names();
     throw fsError(
       'config',
-      `remote "${parsed.name}" not found in config file ${r.configFile}: check the name, add a [${parsed.name}] section, or set NCLONE_CONFIG_${parsed.name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_TYPE` +
+      `remote "${parsed.name}" not found in ${r.remotes.where}: check the name, add a [${parsed.name}] section, or set NCLONE_CONFIG_${parsed.name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_TYPE` +
         (known.length ? ` (remotes: ${known.join(', ')})` : ''),
     );
   }
-  const type = fromEnv.type ?? section?.type;
+  const type = found.type;
   if (!type) throw fsError('config', `remote "${parsed.name}" has no type: set "type = ..." in its section of ${r.configFile}`);
   const def = r.registry.get(type);
   if (!def) throw fsError('config', `remote "${parsed.name}" has unknown type "${type}": known types are ${names(r)}`);
   checkParams(def, parsed.params);
-  const layers: ConfigLayer[] = [
-    { source: 'the connection string', values: parsed.params },
-    { source: `NCLONE_CONFIG_${parsed.name.toUpperCase()}_* variables`, values: fromEnv },
-  ];
-  const fileLayer = section ? { source: `config file ${r.configFile}`, values: expandEnvRefs(section, r.env, `remote "${parsed.name}" in ${r.configFile}`) } : undefined;
-  return open(r, def, parsed.name, parsed.path, layers, fileLayer);
+  const [strongest, ...rest] = found.layers;
+  const layers: ConfigLayer[] = [{ source: 'the connection string', values: parsed.params }, ...(strongest ? [strongest] : [])];
+  return open(r, def, parsed.name, parsed.path, layers, rest);
 }
 
 async function open(
@@ -71,7 +81,7 @@ async function open(
   name: string,
   root: string,
   top: ConfigLayer[],
-  file?: ConfigLayer,
+  bottom: ConfigLayer[] = [],
 ): Promise<NewFsResult> {
   const backendEnv: Record<string, string> = {};
   for (const opt of def.options) {
@@ -86,9 +96,9 @@ async function open(
     ...top.slice(1),
     { source: `NCLONE_${def.name.toUpperCase()}_* variables`, values: backendEnv },
   ];
-  if (file) layers.push(file);
+  layers.push(...bottom);
   const mod = await def.load();
-  return mod.newFs(name, root, new ConfigMap(def.options, layers));
+  return mod.newFs(name, root, new ConfigMap(def.options, layers), r.globals ?? DEFAULT_GLOBALS);
 }
 
 /** Unknown option names are refused; the path itself is not repeated, as it may hold keys. */

@@ -1,10 +1,11 @@
 import type { Fs } from './types.js';
 import type { OptionDef } from './options.js';
 import type { ConfigMap } from './configmap.js';
+import type { BackendGlobals } from './globals.js';
 
 /** What a backend module exports: its description and a constructor. */
 export interface BackendModule {
-  newFs(name: string, root: string, options: ConfigMap): Promise<NewFsResult>;
+  newFs(name: string, root: string, options: ConfigMap, globals: BackendGlobals): Promise<NewFsResult>;
 }
 
 /**

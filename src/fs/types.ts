@@ -20,18 +20,32 @@ export interface SrcInfo {
    * up front (S3 multipart uploads keep the whole-file MD5 in metadata). May read the source.
    */
   hash?(type: HashType): Promise<string>;
+  /**
+   * Where the data comes from ("/home/me/file", "s3:bucket/key"), for backends that keep
+   * state about an upload across runs (a resumable multipart upload's journal).
+   */
+  origin?: string;
 }
 
-export interface OpenOptions {
+/**
+ * The call context every Fs and Obj method takes (rclone's ctx): the run's stop signal,
+ * which must reach every request (listing included), and where to report errors that did
+ * not stop the call (an unreadable entry skipped while listing).
+ */
+export interface CallOptions {
+  signal?: AbortSignal;
+  /** Counts and logs an error the call went past; without it the backend only logs. */
+  report?: (subject: string | undefined, err: unknown) => void;
+}
+
+export interface OpenOptions extends CallOptions {
   /** First byte to read (inclusive). */
   start?: number;
   /** Last byte to read (inclusive), like an HTTP Range. */
   end?: number;
-  signal?: AbortSignal;
 }
 
-export interface PutOptions {
-  signal?: AbortSignal;
+export interface PutOptions extends CallOptions {
   /** Hashes the caller will ask the new object for; a backend that must compute them does so while writing. */
   hashes?: HashType[];
 }
@@ -43,14 +57,14 @@ export interface Obj {
   readonly remote: string;
   /** Size in bytes, -1 when unknown. */
   readonly size: number;
-  modTime(): Promise<Timestamp>;
+  modTime(options?: CallOptions): Promise<Timestamp>;
   /** The hash in lower-case hex, or '' when this object cannot tell. */
-  hash(type: HashType): Promise<string>;
+  hash(type: HashType, options?: CallOptions): Promise<string>;
   open(options?: OpenOptions): Promise<Readable>;
   update(data: Readable, src: SrcInfo, options?: PutOptions): Promise<void>;
-  remove(): Promise<void>;
+  remove(options?: CallOptions): Promise<void>;
   /** Throws FsError 'notSupported' when the backend cannot set times. */
-  setModTime(t: Timestamp): Promise<void>;
+  setModTime(t: Timestamp, options?: CallOptions): Promise<void>;
 }
 
 export interface Dir {
@@ -93,26 +107,39 @@ export interface Fs {
   toString(): string;
 
   /** Entries directly inside dir ('' is the root). Throws 'dirNotFound'. */
-  list(dir: string): Promise<Entry[]>;
+  list(dir: string, options?: CallOptions): Promise<Entry[]>;
   /** Throws 'objectNotFound' (or 'isDir' when remote is a directory). */
-  newObject(remote: string): Promise<Obj>;
+  newObject(remote: string, options?: CallOptions): Promise<Obj>;
   /** Writes a new object of known size; replaces one that exists. */
   put(data: Readable, src: SrcInfo, options?: PutOptions): Promise<Obj>;
-  mkdir(dir: string): Promise<void>;
+  mkdir(dir: string, options?: CallOptions): Promise<void>;
   /** Removes an empty directory. Throws 'dirNotFound' or 'dirNotEmpty'. */
-  rmdir(dir: string): Promise<void>;
+  rmdir(dir: string, options?: CallOptions): Promise<void>;
 
   // Optional capabilities: operations/ checks for them and falls back when absent.
   /** Server-side copy of src (an object of the same backend) to remote. Throws 'cantCopy' to ask for a streamed copy. */
-  copy?(src: Obj, remote: string): Promise<Obj>;
+  copy?(src: Obj, remote: string, options?: CallOptions): Promise<Obj>;
   /** Server-side move. Throws 'cantMove' to ask for copy + delete. */
-  move?(src: Obj, remote: string): Promise<Obj>;
+  move?(src: Obj, remote: string, options?: CallOptions): Promise<Obj>;
   /** Deletes dir and everything below it. */
-  purge?(dir: string): Promise<void>;
+  purge?(dir: string, options?: CallOptions): Promise<void>;
   /** Recursive listing of everything below dir, delivered in pages. */
-  listR?(dir: string, callback: ListRCallback): Promise<void>;
+  listR?(dir: string, callback: ListRCallback, options?: CallOptions): Promise<void>;
   /** Writes an object whose size is not known in advance. */
   putStream?(data: Readable, src: SrcInfo, options?: PutOptions): Promise<Obj>;
+  /**
+   * Removes what interrupted writes left behind: unfinished multipart uploads and their
+   * journals (older than maxAgeMs when given; all of them with all), temporary files.
+   */
+  cleanup?(options?: CleanupOptions): Promise<void>;
   /** Releases connections and file handles. */
   close?(): Promise<void>;
+}
+
+export interface CleanupOptions extends CallOptions {
+  /** Only what is older than this, in milliseconds. */
+  maxAgeMs?: number;
+  /** Also what nclone did not start (other tools' unfinished uploads). */
+  all?: boolean;
+  dryRun?: boolean;
 }

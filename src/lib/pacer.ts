@@ -1,32 +1,187 @@
-import { isRetryable } from '../fs/errors.js';
 import { logDebug } from './log.js';
 
-export interface RetryOptions {
-  /** Attempts in all, at least 1 (--low-level-retries). */
+/**
+ * What a backend says about a failed request. The pacer knows nothing of any backend's
+ * errors: each backend hands it a classifier.
+ */
+export interface Verdict {
+  /** Trying the same request again may succeed (a 5xx, a reset connection, a timeout). */
+  retry: boolean;
+  /** The server asked to slow down (503 SlowDown, 429): the pace drops for every request. */
+  throttled?: boolean;
+  /** The server said when to come back (Retry-After), in milliseconds. */
+  afterMs?: number;
+}
+
+export type Classifier = (err: unknown) => Verdict;
+
+export interface PacerOptions {
+  /** Attempts per request in all, at least 1 (--low-level-retries). */
   attempts: number;
-  signal?: AbortSignal;
-  /** Names what is being retried in the debug log. */
-  what?: string;
+  classify: Classifier;
+  /** The pause after a first failure; it doubles with each further one. */
   minSleepMs?: number;
   maxSleepMs?: number;
+  /** How fast the pause shrinks again while requests pass: it loses 1/2^decay each time. */
+  decay?: number;
+  /** Shared by every pacer of the run (--tpslimit is for the whole process). */
+  tps?: TpsLimiter;
+  /** For tests: the source of jitter. */
+  random?: () => number;
+}
+
+export interface CallOptions {
+  signal?: AbortSignal;
+  /** False for a request that cannot be sent twice (its body is a stream): paced, never retried. */
+  replayable?: boolean;
+  /** Names the request in the debug log. */
+  what?: string;
 }
 
 /**
- * Runs fn until it succeeds, fails with an error that is not retryable, or runs out of
- * attempts; sleeps with exponential backoff between attempts. The one place retry
- * timing lives: backends only classify their errors.
+ * The one door every request of a remote goes through (rclone's lib/pacer with its S3
+ * calculator). While requests pass there is no pause at all. A failure the classifier calls
+ * retryable sets a pause (minSleep, doubled per consecutive failure up to maxSleep, or what
+ * Retry-After asked) that every request of the remote then waits between starts, so a
+ * throttling server sees the whole remote slow down, not one request; each passing request
+ * shrinks it again. The request that failed is retried after the pause with jitter, up to
+ * `attempts` in all. An abort ends any wait at once.
  */
-export async function withRetries<T>(fn: (attempt: number) => Promise<T>, opts: RetryOptions): Promise<T> {
-  const min = opts.minSleepMs ?? 10;
-  const max = opts.maxSleepMs ?? 2000;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await fn(attempt);
-    } catch (err) {
-      if (attempt >= opts.attempts || !isRetryable(err) || opts.signal?.aborted) throw err;
-      const sleep = Math.min(max, min * 2 ** (attempt - 1));
-      logDebug(opts.what, `low level retry ${attempt}/${opts.attempts - 1} in ${sleep}ms: ${(err as Error).message}`);
-      await new Promise((r) => setTimeout(r, sleep));
+export class Pacer {
+  private sleepMs = 0;
+  /** When the next request may start (epoch ms). */
+  private nextStart = 0;
+  private readonly minSleep: number;
+  private readonly maxSleep: number;
+  private readonly decay: number;
+  private readonly random: () => number;
+
+  constructor(private readonly opts: PacerOptions) {
+    this.minSleep = opts.minSleepMs ?? 10;
+    this.maxSleep = opts.maxSleepMs ?? 2000;
+    this.decay = opts.decay ?? 2;
+    this.random = opts.random ?? Math.random;
+  }
+
+  /** The current pause between request starts, in milliseconds (0 while all is well). */
+  get pause(): number {
+    return this.sleepMs;
+  }
+
+  async call<T>(fn: (attempt: number) => Promise<T>, o: CallOptions = {}): Promise<T> {
+    const attempts = Math.max(1, o.replayable === false ? 1 : this.opts.attempts);
+    for (let attempt = 1; ; attempt++) {
+      await this.begin(o.signal);
+      let verdict: Verdict;
+      try {
+        const out = await fn(attempt);
+        this.passed();
+        return out;
+      } catch (err) {
+        if (o.signal?.aborted) throw err;
+        verdict = this.opts.classify(err);
+        if (!verdict.retry) {
+          // Refused, not failed: the server is answering, so the pace is not its problem.
+          this.passed();
+          throw err;
+        }
+        this.failed(verdict);
+        if (attempt >= attempts) throw err;
+        logDebug(o.what, `low level retry ${attempt}/${attempts - 1} in ${this.sleepMs} ms: ${(err as Error)?.message ?? String(err)}`);
+      }
+      // The retry itself waits the pause with jitter, so many failed requests do not all
+      // come back in the same millisecond.
+      await sleep(this.sleepMs * (0.5 + this.random() / 2), o.signal);
     }
   }
+
+  private async begin(signal: AbortSignal | undefined): Promise<void> {
+    throwIfAborted(signal);
+    const now = Date.now();
+    if (this.sleepMs > 0) {
+      const at = Math.max(now, this.nextStart);
+      this.nextStart = at + this.sleepMs;
+      if (at > now) await sleep(at - now, signal);
+    }
+    await this.opts.tps?.take(signal);
+  }
+
+  private passed(): void {
+    if (this.sleepMs === 0) return;
+    const next = this.sleepMs - this.sleepMs / 2 ** this.decay;
+    this.sleepMs = next < this.minSleep ? 0 : next;
+  }
+
+  private failed(v: Verdict): void {
+    if (v.afterMs !== undefined) this.sleepMs = Math.max(this.minSleep, Math.min(v.afterMs, 5 * 60_000));
+    else this.sleepMs = Math.min(this.maxSleep, this.sleepMs === 0 ? this.minSleep : this.sleepMs * 2);
+    if (v.throttled) this.sleepMs = Math.max(this.sleepMs, this.minSleep * 10);
+  }
+}
+
+/**
+ * --tpslimit: at most `rate` requests a second over every remote, with up to `burst` at once
+ * after a quiet spell (rclone's --tpslimit-burst).
+ */
+export class TpsLimiter {
+  private tokens: number;
+  private last = Date.now();
+  private queue: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly rate: number,
+    private readonly burst = 1,
+  ) {
+    this.tokens = Math.max(1, burst);
+  }
+
+  take(signal?: AbortSignal): Promise<void> {
+    // One waiter at a time, in arrival order.
+    const turn = this.queue.then(() => this.next(signal));
+    this.queue = turn.catch(() => undefined);
+    return turn;
+  }
+
+  private async next(signal?: AbortSignal): Promise<void> {
+    const cap = Math.max(1, this.burst);
+    const refill = () => {
+      const now = Date.now();
+      this.tokens = Math.min(cap, this.tokens + ((now - this.last) / 1000) * this.rate);
+      this.last = now;
+    };
+    refill();
+    if (this.tokens < 1) {
+      await sleep(((1 - this.tokens) / this.rate) * 1000, signal);
+      refill();
+    }
+    this.tokens -= 1;
+  }
+}
+
+function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw signal.reason instanceof Error ? signal.reason : abortError();
+}
+
+function abortError(): Error {
+  const e = new Error('interrupted');
+  e.name = 'AbortError';
+  return e;
+}
+
+/** Waits ms, or rejects with the signal's reason as soon as it fires. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  throwIfAborted(signal);
+  if (ms <= 0) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const done = () => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    };
+    const t = setTimeout(done, ms);
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(signal!.reason instanceof Error ? signal!.reason : abortError());
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
 }

@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import type { Fs, Obj, SrcInfo } from '../fs/types.js';
 import { corrupted, fsError, isKind } from '../fs/errors.js';
 import { AccountingStream } from '../accounting/stream.js';
-import { withRetries } from '../lib/pacer.js';
+import { withRetries } from './retry.js';
 import { logDebug, logInfo } from '../lib/log.js';
 import { skipDestructive, type OperationContext } from './context.js';
 import { commonHash } from './needTransfer.js';

@@ -6,7 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { Registry, type BackendDef } from '../../src/fs/registry.js';
 import { ConfigDocument } from '../../src/config/document.js';
-import { newFs, remoteNames, type FsResolver } from '../../src/fs/newfs.js';
+import { newFs, type FsResolver } from '../../src/fs/newfs.js';
+import { remoteSource } from '../../src/config/remote-source.js';
 import type { ConfigMap } from '../../src/fs/configmap.js';
 import type { Fs } from '../../src/fs/types.js';
 import { splitBucket } from '../../backends/s3/keys.js';
@@ -30,7 +31,7 @@ const probe: BackendDef = {
 };
 
 function resolver(file: string, env: Record<string, string> = {}, flags: Record<string, string> = {}): FsResolver {
-  return { registry: new Registry([probe]), config: ConfigDocument.parse(file), configFile: '/cfg/test.conf', env, backendFlags: { probe: flags } };
+  return { registry: new Registry([probe]), remotes: remoteSource(ConfigDocument.parse(file), '/cfg/test.conf', env), configFile: '/cfg/test.conf', env, backendFlags: { probe: flags } };
 }
 
 async function colourOf(path: string, r: FsResolver): Promise<string> {
@@ -72,7 +73,7 @@ describe('option precedence', () => {
   it('defines a whole remote from NCLONE_CONFIG_<NAME>_* variables', async () => {
     const r = resolver('', { NCLONE_CONFIG_ENVONLY_TYPE: 'probe', NCLONE_CONFIG_ENVONLY_COLOUR: 'green' });
     expect(await colourOf('envonly:dir', r)).toBe('green');
-    expect(remoteNames(r)).toEqual(['envonly']);
+    expect(r.remotes.names()).toEqual(['envonly']);
   });
 
   it('rejects a bad value naming its source', async () => {

@@ -3,6 +3,7 @@
  * once through editConfig (locked, atomic, mode 0600, comments kept, an encrypted file
  * stays encrypted), and the connectivity check lists the root of a remote not saved yet.
  */
+import { remoteSource } from '../remote-source.js';
 import type { Env } from '../config.js';
 import { ConfigDocument } from '../document.js';
 import type { Registry } from '../../fs/registry.js';
@@ -73,7 +74,7 @@ export class WizardConfig {
     const doc = ConfigDocument.parse(loaded.doc.toString());
     doc.deleteSection(name);
     for (const [k, v] of Object.entries(values)) doc.set(name, k, v);
-    const resolver = { registry: this.o.registry, config: doc, configFile: this.o.file, env: this.o.env, backendFlags: {} };
+    const resolver = { registry: this.o.registry, remotes: remoteSource(doc, this.o.file, this.o.env), configFile: this.o.file, env: this.o.env, backendFlags: {} };
     const timeout = this.o.testTimeoutMs ?? 30_000;
     let timer: NodeJS.Timeout | undefined;
     try {
