@@ -7,6 +7,7 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, DeserializeMiddleware, HttpRequest } from '@smithy/types';
 import { fsError } from '../../src/fs/errors.js';
+import type { BackendGlobals } from '../../src/fs/globals.js';
 import { enabled, logDebug, logNotice } from '../../src/lib/log.js';
 import { quoteName } from '../../src/lib/escape.js';
 import { echo } from './errors.js';
@@ -28,9 +29,18 @@ export interface ClientSettings {
   sharedCredentialsFile: string;
   maxSockets: number;
   env: Readonly<Record<string, string | undefined>>;
+  /** --timeout, --contimeout and the TLS flags. */
+  globals: Pick<BackendGlobals, 'timeoutMs' | 'conTimeoutMs' | 'noCheckCertificate' | 'caCert'>;
 }
 
 export type AuthMode = 'keys' | 'env' | 'anonymous';
+
+/**
+ * The pacer's attempt, which the door writes on a command's input under this key for the
+ * -vv request log (a symbol: never serialised, but kept by the SDK's copies of the input).
+ */
+export const ATTEMPT = Symbol('nclone attempt');
+export type Attempt = { attempt: number; of: number };
 
 /** rclone's order: keys from the config; else with env_auth the SDK's default chain; else anonymous. */
 export function credentialsFor(s: ClientSettings): { mode: AuthMode; provider?: AwsCredentialIdentityProvider } {
@@ -59,18 +69,20 @@ const ANONYMOUS: Pick<S3ClientConfig, 'httpAuthSchemes' | 'httpAuthSchemeProvide
   httpAuthSchemeProvider: () => [{ schemeId: 'smithy.api#noAuth' }],
 };
 
+/**
+ * Certificates are checked against the system's authorities, or those of --ca-cert (else
+ * AWS_CA_BUNDLE, honoured as other AWS tools do); --no-check-certificate turns it off.
+ */
 function httpsAgent(s: ClientSettings): https.Agent {
-  // AWS_CA_BUNDLE is honoured on purpose, as other AWS tools do, and only for https.
-  const bundle = s.env.AWS_CA_BUNDLE;
-  let ca: Buffer | undefined;
-  if (bundle) {
+  const files = s.globals.caCert.length ? s.globals.caCert.map((f) => ({ f, from: '--ca-cert' })) : s.env.AWS_CA_BUNDLE ? [{ f: s.env.AWS_CA_BUNDLE, from: 'AWS_CA_BUNDLE' }] : [];
+  const ca = files.map(({ f, from }) => {
     try {
-      ca = readFileSync(bundle);
+      return readFileSync(f);
     } catch (err) {
-      throw fsError('config', `can't read AWS_CA_BUNDLE ${bundle}: ${(err as Error).message}`);
+      throw fsError('config', `can't read ${from} ${f}: ${(err as Error).message}`);
     }
-  }
-  return new https.Agent({ keepAlive: true, maxSockets: s.maxSockets, ca });
+  });
+  return new https.Agent({ keepAlive: true, maxSockets: s.maxSockets, ca: ca.length ? ca : undefined, rejectUnauthorized: !s.globals.noCheckCertificate });
 }
 
 /**
@@ -103,13 +115,18 @@ export function makeClient(s: ClientSettings): { client: S3Client; auth: AuthMod
     requestHandler: new NodeHttpHandler({
       httpAgent: new http.Agent({ keepAlive: true, maxSockets: s.maxSockets }),
       httpsAgent: endpoint?.startsWith('http://') ? undefined : httpsAgent(s),
+      connectionTimeout: s.globals.conTimeoutMs || undefined,
+      // --timeout is an idle timeout, as rclone's: a socket silent this long is dropped (the
+      // request then fails as retryable), however long a big transfer takes in all.
+      socketTimeout: s.globals.timeoutMs || undefined,
     }),
     requestChecksumCalculation: checksums,
     responseChecksumValidation: checksums,
     followRegionRedirects: s.isAws && endpoint === undefined,
     // Access point ARNs carry their region.
     useArnRegion: true,
-    maxAttempts: 3,
+    // The remote's pacer (door.ts) is the one retry layer: the SDK sends each request once.
+    maxAttempts: 1,
     // Without a logger the SDK writes some warnings straight to the console (e.g. "An error was
     // encountered in a non-retryable streaming request." on every failed upload): nclone reports
     // the error itself, so these go to the debug log. The SDK also hands every failed request
@@ -166,10 +183,10 @@ function logRequests<I extends object, O extends object>(): DeserializeMiddlewar
     if (!enabled('DEBUG')) return next(args);
     const input = args.input as { Bucket?: string; Key?: string; Prefix?: string };
     const request = args.request as Partial<HttpRequest>;
-    const attempt = /attempt=(\d+); max=(\d+)/.exec(String(request.headers?.['amz-sdk-request'] ?? ''));
+    const attempt = (args.input as { [ATTEMPT]?: Attempt })[ATTEMPT];
     const what = [input.Bucket, input.Key ?? input.Prefix].filter((p) => p !== undefined && p !== '').join('/');
     const label = `s3: ${request.method ?? '?'} ${quoteName(what || '/')} (${String(context.commandName ?? '').replace(/Command$/, '')})`;
-    const tail = (start: number) => `in ${Date.now() - start} ms, attempt ${attempt ? `${attempt[1]}/${attempt[2]}` : 1}`;
+    const tail = (start: number) => `in ${Date.now() - start} ms, attempt ${attempt ? `${attempt.attempt}/${attempt.of}` : 1}`;
     const start = Date.now();
     try {
       const res = await next(args);

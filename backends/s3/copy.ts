@@ -7,8 +7,11 @@ import {
   type CompletedPart,
 } from '@aws-sdk/client-s3';
 import pLimit from 'p-limit';
-import type { S3Fs } from './fs.js';
-import { S3Object } from './object.js';
+import { fsError, type FsError } from '../../src/fs/errors.js';
+import { quoteName } from '../../src/lib/escape.js';
+import type { CallOptions } from '../../src/fs/types.js';
+import type { S3Door } from './door.js';
+import { S3Object, type S3Home } from './object.js';
 import { copySource } from './keys.js';
 import { abortUpload, partSizeFor } from './upload.js';
 
@@ -17,42 +20,47 @@ import { abortUpload, partSizeFor } from './upload.js';
  * UploadPartCopy above it so objects over 5 GiB can be copied. A failed multipart copy
  * is aborted.
  */
-export async function copyObject(fs: S3Fs, src: S3Object, dst: { bucket: string; key: string; remote: string }): Promise<S3Object> {
-  const mtime = await src.modTime();
-  const md5 = await src.hash('md5');
+export async function copyObject(door: S3Door, home: S3Home, src: S3Object, dst: { bucket: string; key: string; remote: string }, o: CallOptions = {}): Promise<S3Object> {
+  const mtime = await src.modTime(o);
+  const md5 = await src.hash('md5', o);
   const meta = { mtime, md5: md5 || undefined, metadata: {} as Record<string, string> };
-  if (src.size <= fs.opt.copyCutoff) {
-    const res = await fs.send<{ CopyObjectResult?: { ETag?: string } }>(
-      new CopyObjectCommand({ ...fs.writeParams(dst.bucket, dst.key), CopySource: copySource(src.bucket, src.key), MetadataDirective: 'COPY' }),
+  if (src.size <= door.opt.copyCutoff) {
+    const res = await door.send<{ CopyObjectResult?: { ETag?: string } }>(
+      new CopyObjectCommand({ ...door.writeParams(dst.bucket, dst.key), CopySource: copySource(src.bucket, src.key), MetadataDirective: 'COPY' }),
       dst.remote,
       'copy to',
+      o,
     );
-    return S3Object.known(fs, dst.remote, dst.bucket, dst.key, src.size, res.CopyObjectResult?.ETag ?? '', meta);
+    // S3 may answer 200 and only then fail, with an <Error> body: no result is no copy.
+    if (!res.CopyObjectResult?.ETag) throw noResult(door, dst.remote, 'copy to');
+    return S3Object.known(home, dst.remote, dst.bucket, dst.key, src.size, res.CopyObjectResult.ETag, meta);
   }
   // A multipart copy does not carry metadata over: write the source's again.
-  const head = await fs.send<{ Metadata?: Record<string, string>; ContentType?: string }>(
+  const head = await door.send<{ Metadata?: Record<string, string>; ContentType?: string }>(
     new HeadObjectCommand({ Bucket: src.bucket, Key: src.key }),
     src.remote,
     'read metadata of',
+    o,
   );
   meta.metadata = { ...head.Metadata };
   if (md5 && !meta.metadata.md5chksum) meta.metadata.md5chksum = Buffer.from(md5, 'hex').toString('base64');
-  const created = await fs.send<{ UploadId?: string }>(
-    new CreateMultipartUploadCommand({ ...fs.writeParams(dst.bucket, dst.key), Metadata: meta.metadata, ContentType: head.ContentType }),
+  const created = await door.send<{ UploadId?: string }>(
+    new CreateMultipartUploadCommand({ ...door.writeParams(dst.bucket, dst.key), Metadata: meta.metadata, ContentType: head.ContentType }),
     dst.remote,
     'start copy to',
+    o,
   );
   const uploadId = created.UploadId!;
   try {
-    const partSize = partSizeFor(src.size, Math.max(fs.opt.copyCutoff, fs.opt.chunkSize), fs.opt.maxUploadParts);
-    const limit = pLimit(fs.opt.uploadConcurrency);
+    const partSize = partSizeFor(src.size, Math.max(door.opt.copyCutoff, door.opt.chunkSize), door.opt.maxUploadParts);
+    const limit = pLimit(door.opt.uploadConcurrency);
     const jobs: Promise<CompletedPart>[] = [];
     for (let start = 0, part = 1; start < src.size; start += partSize, part++) {
       const end = Math.min(start + partSize, src.size) - 1;
       const partNumber = part;
       jobs.push(
         limit(async () => {
-          const res = await fs.send<{ CopyPartResult?: { ETag?: string } }>(
+          const res = await door.send<{ CopyPartResult?: { ETag?: string } }>(
             new UploadPartCopyCommand({
               Bucket: dst.bucket,
               Key: dst.key,
@@ -63,6 +71,7 @@ export async function copyObject(fs: S3Fs, src: S3Object, dst: { bucket: string;
             }),
             dst.remote,
             `copy part ${partNumber} to`,
+            o,
           );
           return { PartNumber: partNumber, ETag: res.CopyPartResult?.ETag };
         }),
@@ -73,14 +82,22 @@ export async function copyObject(fs: S3Fs, src: S3Object, dst: { bucket: string;
     const failed = settled.find((r) => r.status === 'rejected');
     if (failed) throw failed.reason;
     const parts = settled.map((r) => (r as PromiseFulfilledResult<CompletedPart>).value);
-    const done = await fs.send<{ ETag?: string }>(
+    const done = await door.send<{ ETag?: string; Key?: string; Location?: string }>(
       new CompleteMultipartUploadCommand({ Bucket: dst.bucket, Key: dst.key, UploadId: uploadId, MultipartUpload: { Parts: parts } }),
       dst.remote,
       'finish copy to',
+      o,
     );
-    return S3Object.known(fs, dst.remote, dst.bucket, dst.key, src.size, done.ETag ?? '', meta);
+    // (Ceph answers a completed copy with an empty ETag, but with the rest of the result.)
+    if (done.ETag === undefined && done.Key === undefined && done.Location === undefined) throw noResult(door, dst.remote, 'finish copy to');
+    return S3Object.known(home, dst.remote, dst.bucket, dst.key, src.size, done.ETag ?? '', meta);
   } catch (err) {
-    await abortUpload(fs, dst, uploadId);
+    await abortUpload(door, dst, uploadId);
     throw err;
   }
+}
+
+/** An answer of 200 that holds no result: the operation did not happen (retried). */
+export function noResult(door: S3Door, remote: string, what: string): FsError {
+  return fsError('other', `${what} ${door.name}:${quoteName(remote)}: the server answered 200 but sent no result (an error after the answer began?)`, { retry: 'retryable' });
 }

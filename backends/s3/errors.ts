@@ -1,5 +1,6 @@
 import { fsError, FsError } from '../../src/fs/errors.js';
 import { escapeControls } from '../../src/lib/escape.js';
+import type { Verdict } from '../../src/lib/pacer.js';
 
 interface SdkError {
   name?: string;
@@ -67,6 +68,9 @@ export function mapS3Error(err: unknown, c: ErrorContext): FsError {
   const where = `${c.what} ${c.remote}`;
   const opts = (retry?: 'retryable' | 'noRetry' | 'fatal') => ({ cause: err, retry });
   if (code === 'AbortError' || (err as Error)?.name === 'AbortError') return fsError('other', `${where}: interrupted`, opts('fatal'));
+  if (e.name === 'TimeoutError' && status === undefined) {
+    return fsError('other', `${where}: timed out: ${/connect/i.test(e.message ?? '') && !/inactivity/.test(e.message ?? '') ? 'could not connect in time (--contimeout)' : 'the connection was silent too long (--timeout)'}`, opts('retryable'));
+  }
   const tls = plainHttpAnswer(e, c.endpoint);
   if (tls) return fsError('config', `${where}: ${tls}`, opts('noRetry'));
   if (code === 'NoSuchBucket') return fsError('dirNotFound', `${where}: bucket not found (NoSuchBucket)`, opts('noRetry'));
@@ -112,4 +116,28 @@ function plainHttpAnswer(e: SdkError, endpoint: string | undefined): string | un
   const shown = endpoint ? echo(endpoint) : 'the endpoint';
   const plain = endpoint?.replace(/^https:\/\//i, 'http://');
   return `the server at ${shown} answered plain HTTP to an HTTPS request: write http:// in the endpoint${plain && plain !== endpoint ? ` (endpoint = ${echo(plain)})` : ''}, or use-ssl=false in an s3:// URL`;
+}
+
+const THROTTLING = new Set(['SlowDown', 'Throttling', 'ThrottlingException', 'TooManyRequests', 'TooManyRequestsException', 'RequestLimitExceeded']);
+
+/**
+ * What the pacer should do about a failed S3 request: retry it when mapS3Error calls it
+ * retryable, slow the whole remote down when the server says it is overloaded (503,
+ * SlowDown, 429), and wait as long as a Retry-After header asks.
+ */
+export function classifyS3(err: unknown): Verdict {
+  const mapped = mapS3Error(err, { remote: '', what: '', anonymous: false, region: '' });
+  if (mapped.retry !== 'retryable') return { retry: false };
+  const e = (err ?? {}) as SdkError;
+  const status = e.$metadata?.httpStatusCode;
+  const throttled = THROTTLING.has(e.Code ?? e.name ?? '') || status === 429 || status === 503;
+  return { retry: true, throttled, afterMs: retryAfterMs(e.$response?.headers?.['retry-after']) };
+}
+
+/** Retry-After as seconds or an HTTP date; undefined when absent or unreadable. */
+export function retryAfterMs(value: string | undefined, now = Date.now()): number | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }

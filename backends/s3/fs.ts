@@ -8,52 +8,29 @@ import {
   HeadObjectCommand,
   ListBucketsCommand,
   PutObjectCommand,
-  type S3Client,
-  type ObjectCannedACL,
-  type ServerSideEncryption,
-  type StorageClass,
   type _Object,
 } from '@aws-sdk/client-s3';
 import type { ConfigMap } from '../../src/fs/configmap.js';
 import type { NewFsResult } from '../../src/fs/registry.js';
-import type { Dir, Entry, Features, Fs, HashType, ListRCallback, Obj, PutOptions, SrcInfo } from '../../src/fs/types.js';
-import { fsError } from '../../src/fs/errors.js';
+import type { BackendGlobals } from '../../src/fs/globals.js';
+import type { CallOptions, CleanupOptions, Dir, Entry, Features, Fs, HashType, ListRCallback, Obj, PutOptions, SrcInfo } from '../../src/fs/types.js';
+import { fsError, isKind, FsError } from '../../src/fs/errors.js';
 import { hasLoneSurrogate } from '../../src/fs/path.js';
 import { toDecimalSeconds } from '../../src/fs/time.js';
 import { escapeControls, quoteName } from '../../src/lib/escape.js';
-import { makeClientWithFallback, normalizeEndpoint, type AuthMode } from './client.js';
-import { echo, mapS3Error, type ErrorContext } from './errors.js';
+import { makeClientWithFallback, normalizeEndpoint } from './client.js';
+import { S3Door, type S3Options } from './door.js';
+import { echo } from './errors.js';
 import { splitBucket } from './keys.js';
 import { listPages } from './listing.js';
 import { S3Object, type ObjectMeta } from './object.js';
-import { detectProvider, quirksFor, type ProviderQuirks } from './providers.js';
-import { ExactSize, checkStartable, forwardSourceEnd, uploadMultipart } from './upload.js';
+import { detectProvider, quirksFor } from './providers.js';
+import { ExactSize, checkStartable, cleanupUploads, forwardSourceEnd, uploadMultipart } from './upload.js';
 import { copyObject } from './copy.js';
 
-export interface S3Options {
-  provider: string;
-  /** With its scheme; '' for AWS's own endpoints. */
-  endpoint: string;
-  region: string;
-  acl: string;
-  bucketAcl: string;
-  locationConstraint: string;
-  sse: string;
-  sseKmsKeyId: string;
-  storageClass: string;
-  uploadCutoff: number;
-  chunkSize: number;
-  maxUploadParts: number;
-  uploadConcurrency: number;
-  copyCutoff: number;
-  disableChecksum: boolean;
-  listChunk: number;
-  listVersion: 1 | 2;
-  noCheckBucket: boolean;
-  leavePartsOnError: boolean;
-}
+export type { S3Options } from './door.js';
 
-export async function newFs(name: string, root: string, c: ConfigMap): Promise<NewFsResult> {
+export async function newFs(name: string, root: string, c: ConfigMap, globals: BackendGlobals): Promise<NewFsResult> {
   const endpoint = c.string('endpoint');
   // No provider: AWS without an endpoint, else whatever the endpoint's host says (Other if unknown).
   const detected = endpoint === '' ? undefined : detectProvider(endpoint);
@@ -104,22 +81,24 @@ export async function newFs(name: string, root: string, c: ConfigMap): Promise<N
     sharedCredentialsFile: c.string('shared_credentials_file'),
     maxSockets: 64,
     env: process.env,
+    globals,
   };
   const { client, auth } = await makeClientWithFallback(settings);
   // Two Fs of the same remote reaching the same server as the same user can copy server-side
   // between each other (rclone's SameConfig), e.g. from one bucket to another.
-  const { quirks: _q, env: _e, maxSockets: _m, ...connection } = settings;
+  const { quirks: _q, env: _e, maxSockets: _m, globals: _g, ...connection } = settings;
   const sameConfig = createHash('sha256').update(JSON.stringify([name, connection])).digest('hex');
   const clean = root.replace(/^\/+|\/+$/g, '');
-  const fs = new S3Fs(name, clean, opt, quirks, client, auth, sameConfig);
+  const door = new S3Door(name, client, opt, quirks, auth, globals);
+  const fs = new S3Fs(name, clean, door, sameConfig);
   // A root naming an object gives an Fs at its parent plus the object's name (rclone's ErrorIsFile).
   if (fs.rootKey !== '') {
     try {
-      const head = await client.send(new HeadObjectCommand({ Bucket: fs.bucket, Key: fs.rootKey }));
+      const head = await door.send<{ ETag?: string }>(new HeadObjectCommand({ Bucket: fs.bucket, Key: fs.rootKey }), fs.rootKey, 'find');
       // Every S3 object has an ETag: a 200 without one is some web page, not an object.
       if (!head.ETag) return { fs };
       const cut = clean.lastIndexOf('/');
-      return { fs: new S3Fs(name, clean.slice(0, cut), opt, quirks, client, auth, sameConfig), file: clean.slice(cut + 1) };
+      return { fs: new S3Fs(name, clean.slice(0, cut), door, sameConfig), file: clean.slice(cut + 1) };
     } catch {
       // Not an object (or not readable as one): a directory.
     }
@@ -149,44 +128,23 @@ export class S3Fs implements Fs {
   readonly bucket: string;
   /** The key prefix of the root inside its bucket, no slashes at either end. */
   readonly rootKey: string;
-  /** With SSE-KMS the ETag is not the MD5 of the data. */
-  readonly sseChangesEtag: boolean;
+  readonly opt: S3Options;
   private readonly bucketsChecked = new Map<string, Promise<void>>();
 
   constructor(
     readonly name: string,
     readonly root: string,
-    readonly opt: S3Options,
-    readonly quirks: ProviderQuirks,
-    readonly client: S3Client,
-    readonly auth: AuthMode,
+    /** Every request of this remote goes through it. */
+    readonly door: S3Door,
     /** Identifies the remote's connection settings: Fs with equal values may copy server-side between each other. */
     readonly sameConfig = '',
   ) {
     ({ bucket: this.bucket, key: this.rootKey } = splitBucket(root));
-    this.sseChangesEtag = opt.sse === 'aws:kms';
+    this.opt = door.opt;
   }
 
   toString(): string {
     return `${this.name}:${this.root}`;
-  }
-
-  /** Sends a command, mapping failures onto the core's errors with the remote and action named. */
-  async send<T>(cmd: { input: unknown }, remote: string, what: string, signal?: AbortSignal, notFound?: 'objectNotFound' | 'dirNotFound'): Promise<T>;
-  async send(cmd: Parameters<S3Client['send']>[0], remote: string, what: string, signal?: AbortSignal, notFound?: 'objectNotFound' | 'dirNotFound'): Promise<any> {
-    try {
-      return await this.client.send(cmd, { abortSignal: signal });
-    } catch (err) {
-      // Name the bucket and key the request was about, whatever the caller's root.
-      const input = cmd.input as { Bucket?: string; Key?: string; Prefix?: string };
-      const where = input.Bucket ? [input.Bucket, input.Key ?? input.Prefix ?? ''].filter((p) => p !== '').join('/') : remote;
-      throw mapS3Error(err, this.errorContext(where, what, notFound));
-    }
-  }
-
-  /** For mapS3Error: where is a path below the remote (bucket/key). */
-  errorContext(where: string, what: string, notFound?: ErrorContext['notFound']): ErrorContext {
-    return { remote: `${this.name}:${where}`, what, anonymous: this.auth === 'anonymous', region: this.opt.region, notFound, endpoint: this.opt.endpoint || undefined };
   }
 
   /** Bucket and key of a path relative to the root. */
@@ -202,25 +160,13 @@ export class S3Fs implements Fs {
     return this.rootKey === '' ? key : key.slice(this.rootKey.length + 1);
   }
 
-  /** The headers every write carries: ACL, storage class, encryption. */
-  writeParams(bucket: string, key: string) {
-    return {
-      Bucket: bucket,
-      Key: key,
-      ACL: (this.opt.acl || undefined) as ObjectCannedACL | undefined,
-      StorageClass: (this.opt.storageClass || undefined) as StorageClass | undefined,
-      ServerSideEncryption: (this.opt.sse || undefined) as ServerSideEncryption | undefined,
-      SSEKMSKeyId: this.opt.sseKmsKeyId || undefined,
-    };
-  }
-
-  async list(dir: string): Promise<Entry[]> {
+  async list(dir: string, o: CallOptions = {}): Promise<Entry[]> {
     const { bucket, key } = this.split(dir);
-    if (bucket === '') return this.listBuckets();
+    if (bucket === '') return this.listBuckets(o);
     const prefix = key === '' ? '' : `${key}/`;
     const entries: Entry[] = [];
     let marker = false;
-    await listPages(this, bucket, prefix, '/', async (objects, prefixes) => {
+    await listPages(this.door, bucket, prefix, '/', o.signal, async (objects, prefixes) => {
       for (const p of prefixes) entries.push({ kind: 'dir', remote: this.remoteOf(bucket, p.slice(0, -1)), items: -1 });
       // The key equal to the prefix is a folder marker ("Create folder"): the directory itself.
       for (const o of objects) if (o.Key === prefix) marker = true;
@@ -243,12 +189,12 @@ export class S3Fs implements Fs {
     throw fsError('dirNotFound', `${this.name}:${quoteName(path)}: directory not found (no object's key starts with "${escapeControls(key)}/")`, { retry: 'noRetry', emptyPrefix: true });
   }
 
-  async listR(dir: string, callback: ListRCallback): Promise<void> {
+  async listR(dir: string, callback: ListRCallback, o: CallOptions = {}): Promise<void> {
     const { bucket, key } = this.split(dir);
     if (bucket === '') {
-      const buckets = await this.listBuckets();
+      const buckets = await this.listBuckets(o);
       await callback(buckets);
-      for (const b of buckets) await this.listR(b.remote, callback);
+      for (const b of buckets) await this.listR(b.remote, callback, o);
       return;
     }
     const prefix = key === '' ? '' : `${key}/`;
@@ -264,7 +210,7 @@ export class S3Fs implements Fs {
         page.push({ kind: 'dir', remote: this.remoteOf(bucket, d), items: -1 });
       }
     };
-    await listPages(this, bucket, prefix, undefined, async (objects) => {
+    await listPages(this.door, bucket, prefix, undefined, o.signal, async (objects) => {
       const page: Entry[] = [];
       for (const o of objects) {
         found = true;
@@ -284,11 +230,11 @@ export class S3Fs implements Fs {
     return new S3Object(this, this.remoteOf(bucket, o.Key!), bucket, o.Key!, o.Size ?? 0, lm, o.ETag ?? '', o.StorageClass);
   }
 
-  private async listBuckets(): Promise<Dir[]> {
-    if (this.auth === 'anonymous') {
+  private async listBuckets(o: CallOptions): Promise<Dir[]> {
+    if (this.door.auth === 'anonymous') {
       throw fsError('permission', `${this.name}: listing buckets needs credentials: give a bucket (remote:bucket) or set access_key_id/secret_access_key or env_auth`, { retry: 'noRetry' });
     }
-    const res = await this.send<{ Buckets?: { Name?: string; CreationDate?: Date }[] }>(new ListBucketsCommand({}), '', 'list buckets of');
+    const res = await this.door.send<{ Buckets?: { Name?: string; CreationDate?: Date }[] }>(new ListBucketsCommand({}), '', 'list buckets of', o);
     // A real answer has a Buckets element, empty or not; a web page parses to nothing.
     if (res.Buckets === undefined) throw fsError('other', `list buckets of ${this.name}: the server's answer was not an S3 bucket listing (a web page? check the endpoint)`, { retry: 'retryable' });
     return res.Buckets.map((b) => ({
@@ -299,21 +245,36 @@ export class S3Fs implements Fs {
     }));
   }
 
-  async newObject(remote: string): Promise<Obj> {
+  async newObject(remote: string, o: CallOptions = {}): Promise<Obj> {
     const { bucket, key } = this.split(remote);
     if (bucket === '' || key === '') throw fsError('isDir', `${this.name}:${remote}: is a bucket, not an object`, { retry: 'noRetry' });
-    const head = await this.send<any>(new HeadObjectCommand({ Bucket: bucket, Key: key }), remote, 'find');
+    const head = await this.door.send<any>(new HeadObjectCommand({ Bucket: bucket, Key: key }), remote, 'find', o);
     return S3Object.fromHead(this, remote, bucket, key, head);
   }
 
   async put(data: Readable, src: SrcInfo, options: PutOptions = {}): Promise<S3Object> {
     const { bucket, key } = this.split(src.remote);
     if (bucket === '' || key === '') throw fsError('usage', `${this.name}:${src.remote}: can't write an object at the top level: give a bucket`);
-    await this.ensureBucket(bucket);
+    await this.ensureBucket(bucket, options);
     const metadata: Record<string, string> = { mtime: toDecimalSeconds(src.modTime) };
     const meta: ObjectMeta = { mtime: src.modTime, metadata };
     if (src.size >= 0 && src.size < this.opt.uploadCutoff) {
       checkStartable(data, options.signal, src.remote);
+      // Up to chunk_size (what a multipart part holds anyway) the body is read into memory:
+      // its MD5 goes in Content-MD5 for the server to check, and the request can be sent
+      // again by the pacer without reopening the source.
+      if (src.size <= this.opt.chunkSize) {
+        const body = await readExactly(data, src.size, src.remote, options.signal);
+        const md5 = createHash('md5').update(body).digest();
+        const res = await this.door.send<{ ETag?: string }>(
+          new PutObjectCommand({ ...this.door.writeParams(bucket, key), Body: body, ContentLength: src.size, Metadata: metadata, ContentMD5: this.contentMd5(md5.toString('hex')) }),
+          src.remote,
+          'upload',
+          options,
+        );
+        return S3Object.known(this, src.remote, bucket, key, src.size, res.ETag ?? '', { ...meta, md5: md5.toString('hex') });
+      }
+      const declared = src.hashes?.md5;
       const body = data.pipe(new ExactSize(src.size, src.remote));
       // A failing body must end the request at once: the server would wait for the missing bytes.
       const stop = new AbortController();
@@ -326,11 +287,11 @@ export class S3Fs implements Fs {
       body.once('error', fail);
       const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
       try {
-        const res = await this.send<{ ETag?: string }>(
-          new PutObjectCommand({ ...this.writeParams(bucket, key), Body: body, ContentLength: src.size, Metadata: metadata }),
+        const res = await this.door.send<{ ETag?: string }>(
+          new PutObjectCommand({ ...this.door.writeParams(bucket, key), Body: body, ContentLength: src.size, Metadata: metadata, ContentMD5: declared ? this.contentMd5(declared) : undefined }),
           src.remote,
           'upload',
-          signal,
+          { signal },
         );
         return S3Object.known(this, src.remote, bucket, key, src.size, res.ETag ?? '', meta);
       } catch (err) {
@@ -345,8 +306,14 @@ export class S3Fs implements Fs {
       if (md5) meta.md5 = md5;
       if (md5) metadata.md5chksum = Buffer.from(md5, 'hex').toString('base64');
     }
-    const res = await uploadMultipart(this, { bucket, key, remote: src.remote, size: src.size, metadata, signal: options.signal }, data);
+    const res = await uploadMultipart(this.door, { bucket, key, remote: src.remote, size: src.size, metadata, signal: options.signal, origin: src.origin, modTime: src.modTime }, data);
     return S3Object.known(this, src.remote, bucket, key, res.size, res.etag, meta);
+  }
+
+  /** Content-MD5 for a hex MD5, unless disable_checksum or the provider can't check it. */
+  private contentMd5(hex: string): string | undefined {
+    if (this.opt.disableChecksum || !this.door.quirks.contentMd5) return undefined;
+    return Buffer.from(hex, 'hex').toString('base64');
   }
 
   putStream(data: Readable, src: SrcInfo, options?: PutOptions): Promise<S3Object> {
@@ -354,14 +321,25 @@ export class S3Fs implements Fs {
   }
 
   /** Makes sure a bucket exists before the first write into it (once per bucket; skipped with no_check_bucket). */
-  private ensureBucket(bucket: string): Promise<void> {
-    if (this.opt.noCheckBucket || this.auth === 'anonymous') return Promise.resolve();
+  private ensureBucket(bucket: string, o: CallOptions): Promise<void> {
+    if (this.opt.noCheckBucket || this.door.auth === 'anonymous') return Promise.resolve();
+    return this.checkBucket(bucket, o, true);
+  }
+
+  /**
+   * Asks once per bucket whether it exists and makes it when not. Ask first: some servers
+   * (Ceph) refuse CreateBucket on the owner's own bucket when the ACL differs. With lenient,
+   * a failing HEAD (no rights to HEAD a bucket one can write to) lets the write go ahead.
+   */
+  private checkBucket(bucket: string, o: CallOptions, lenient: boolean): Promise<void> {
     let p = this.bucketsChecked.get(bucket);
     if (!p) {
-      p = this.client.send(new HeadBucketCommand({ Bucket: bucket })).then(
+      p = this.door.send(new HeadBucketCommand({ Bucket: bucket }), bucket, 'check bucket', { signal: o.signal, notFound: 'dirNotFound' }).then(
         () => undefined,
         async (err) => {
-          if ((err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404) await this.makeBucket(bucket);
+          // 404: not there; 403: someone else's (CreateBucket then says so clearly).
+          if (isKind(err, 'dirNotFound') || (!lenient && isKind(err, 'permission'))) return this.makeBucket(bucket, o);
+          if (!lenient) throw err;
         },
       );
       this.bucketsChecked.set(bucket, p);
@@ -370,9 +348,9 @@ export class S3Fs implements Fs {
     return p;
   }
 
-  private async makeBucket(bucket: string): Promise<void> {
+  private async makeBucket(bucket: string, o: CallOptions): Promise<void> {
     try {
-      await this.client.send(
+      await this.door.send(
         new CreateBucketCommand({
           Bucket: bucket,
           ACL: (this.opt.bucketAcl || this.opt.acl || undefined) as never,
@@ -381,56 +359,46 @@ export class S3Fs implements Fs {
           CreateBucketConfiguration:
             this.opt.locationConstraint && this.opt.locationConstraint !== 'us-east-1' ? { LocationConstraint: this.opt.locationConstraint as never } : undefined,
         }),
+        bucket,
+        'create bucket',
+        o,
       );
     } catch (err) {
-      const code = (err as { name?: string }).name;
+      const code = ((err as FsError).cause as { name?: string } | undefined)?.name;
       if (code === 'BucketAlreadyOwnedByYou') return;
       if (code === 'BucketAlreadyExists') throw fsError('other', `bucket "${bucket}" already exists and belongs to another account: choose another name`, { cause: err, retry: 'noRetry' });
-      throw mapS3Error(err, this.errorContext(bucket, 'create bucket'));
+      throw err;
     }
   }
 
-  async mkdir(dir: string): Promise<void> {
+  async mkdir(dir: string, o: CallOptions = {}): Promise<void> {
     const { bucket } = this.split(dir);
     if (bucket === '' || this.opt.noCheckBucket) return;
-    // Directories inside a bucket are virtual: only the bucket is made. Ask first: some
-    // servers (Ceph) refuse CreateBucket on the owner's own bucket when the ACL differs.
-    const existing = this.bucketsChecked.get(bucket);
-    if (existing) return existing;
-    const p = this.client.send(new HeadBucketCommand({ Bucket: bucket })).then(
-      () => undefined,
-      async (err) => {
-        const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-        // 404: not there; 403: someone else's (CreateBucket then says so clearly).
-        if (status === 404 || status === 403) return this.makeBucket(bucket);
-        throw mapS3Error(err, this.errorContext(bucket, 'check bucket'));
-      },
-    );
-    this.bucketsChecked.set(bucket, p);
-    p.catch(() => this.bucketsChecked.delete(bucket));
-    return p;
+    // Directories inside a bucket are virtual: only the bucket is made.
+    return this.checkBucket(bucket, o, false);
   }
 
-  async rmdir(dir: string): Promise<void> {
+  async rmdir(dir: string, o: CallOptions = {}): Promise<void> {
     const { bucket, key } = this.split(dir);
     if (bucket === '' || key !== '') return; // virtual directories vanish with their last object
-    await this.send(new DeleteBucketCommand({ Bucket: bucket }), bucket, 'remove bucket', undefined, 'dirNotFound');
+    await this.door.send(new DeleteBucketCommand({ Bucket: bucket }), bucket, 'remove bucket', { signal: o.signal, notFound: 'dirNotFound' });
     this.bucketsChecked.delete(bucket);
   }
 
-  async copy(src: Obj, remote: string): Promise<Obj> {
+  async copy(src: Obj, remote: string, o: CallOptions = {}): Promise<Obj> {
     if (!(src instanceof S3Object)) throw fsError('cantCopy', 'not an S3 object');
-    if (src.fs.client !== this.client && (this.sameConfig === '' || src.fs.sameConfig !== this.sameConfig)) throw fsError('cantCopy', 'not the same S3 remote');
+    const from = src.fs as S3Fs;
+    if (from.door.client !== this.door.client && (this.sameConfig === '' || from.sameConfig !== this.sameConfig)) throw fsError('cantCopy', 'not the same S3 remote');
     const { bucket, key } = this.split(remote);
-    await this.ensureBucket(bucket);
-    return copyObject(this, src, { bucket, key, remote });
+    await this.ensureBucket(bucket, o);
+    return copyObject(this.door, this, src, { bucket, key, remote }, o);
   }
 
   /**
    * Deletes everything below dir with DeleteObjects, up to 1000 keys a request, and the
    * bucket itself when dir is a bucket.
    */
-  async purge(dir: string): Promise<void> {
+  async purge(dir: string, o: CallOptions = {}): Promise<void> {
     const { bucket, key } = this.split(dir);
     if (bucket === '') throw fsError('usage', `${this.name}: can't purge the whole remote: give a bucket or a directory`);
     const prefix = key === '' ? '' : `${key}/`;
@@ -440,15 +408,16 @@ export class S3Fs implements Fs {
       if (batch.length === 0) return;
       const keys = batch;
       batch = [];
-      const res = await this.send<{ Errors?: { Key?: string; Code?: string; Message?: string }[] }>(
+      const res = await this.door.send<{ Errors?: { Key?: string; Code?: string; Message?: string }[] }>(
         new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys.map((Key) => ({ Key })), Quiet: true } }),
         dir,
         'purge',
+        o,
       );
       const failed = res.Errors ?? [];
       if (failed.length) throw fsError('other', `purge ${this.name}:${bucket}/${quoteName(failed[0]!.Key ?? '')}: ${echo(failed[0]!.Code ?? '')} ${echo(failed[0]!.Message ?? '')} (and ${failed.length - 1} more)`.trim());
     };
-    await listPages(this, bucket, prefix, undefined, async (objects) => {
+    await listPages(this.door, bucket, prefix, undefined, o.signal, async (objects) => {
       for (const o of objects) {
         found = true;
         batch.push(o.Key!);
@@ -456,11 +425,37 @@ export class S3Fs implements Fs {
       }
     });
     await flush();
-    if (key === '') await this.rmdir(dir);
+    if (key === '') await this.rmdir(dir, o);
     else if (!found) throw fsError('dirNotFound', `${this.name}:${bucket}/${key}: directory not found`, { retry: 'noRetry' });
   }
 
-  async close(): Promise<void> {
-    this.client.destroy();
+  /** Unfinished multipart uploads below the root (and their journals): see upload.ts. */
+  async cleanup(options: CleanupOptions = {}): Promise<void> {
+    const { bucket, key } = this.split('');
+    if (bucket === '') throw fsError('usage', `${this.name}: cleanup needs a bucket (remote:bucket)`);
+    await cleanupUploads(this.door, bucket, key, options);
   }
+
+  async close(): Promise<void> {
+    this.door.client.destroy();
+  }
+}
+
+/** Reads exactly size bytes of a stream into one buffer, or fails (a short or long source). */
+async function readExactly(data: Readable, size: number, remote: string, signal?: AbortSignal): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let got = 0;
+  const onAbort = () => data.destroy(signal!.reason instanceof FsError ? signal!.reason : fsError('other', `upload ${remote}: interrupted`, { retry: 'fatal' }));
+  signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    for await (const chunk of data) {
+      got += (chunk as Buffer).length;
+      if (got > size) throw fsError('other', `${remote}: source is larger than its stated size ${size}`, { retry: 'retryable' });
+      chunks.push(chunk as Buffer);
+    }
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+  }
+  if (got !== size) throw fsError('other', `${remote}: corrupted on transfer: expected ${size} bytes, got ${got}`, { retry: 'retryable' });
+  return Buffer.concat(chunks, size);
 }

@@ -1,7 +1,7 @@
 import { ListObjectsCommand, ListObjectsV2Command, type _Object } from '@aws-sdk/client-s3';
 import { fsError } from '../../src/fs/errors.js';
 import { quoteName } from '../../src/lib/escape.js';
-import type { S3Fs } from './fs.js';
+import type { S3Door } from './door.js';
 import { decodeListedKey } from './keys.js';
 
 /** What one listing request returned that the pager needs. */
@@ -22,10 +22,11 @@ interface Page {
  * directory, never its end.
  */
 export async function listPages(
-  fs: S3Fs,
+  fs: S3Door,
   bucket: string,
   prefix: string,
   delimiter: string | undefined,
+  signal: AbortSignal | undefined,
   page: (objects: _Object[], prefixes: string[]) => Promise<void>,
 ): Promise<void> {
   const encoded = fs.quirks.urlEncodeListings;
@@ -35,7 +36,7 @@ export async function listPages(
   const seen = new Set<string>();
   let token: string | undefined;
   for (;;) {
-    const res = fs.opt.listVersion === 2 ? await requestV2(fs, base, where, token) : await requestV1(fs, base, where, token, encoded);
+    const res = fs.opt.listVersion === 2 ? await requestV2(fs, base, where, token, signal) : await requestV1(fs, base, where, token, encoded, signal);
     if (res === undefined) {
       // A portal or proxy page may be gone on the next try; a wrong endpoint stays wrong, but
       // the retry costs one request.
@@ -56,8 +57,8 @@ export async function listPages(
 type Base = ConstructorParameters<typeof ListObjectsV2Command>[0];
 
 /** undefined when the answer is not a listing: every ListBucketResult names its bucket. */
-async function requestV2(fs: S3Fs, base: Base, where: string, token: string | undefined): Promise<Page | undefined> {
-  const res = await fs.send<any>(new ListObjectsV2Command({ ...base, ContinuationToken: token }), where, 'list', undefined, 'dirNotFound');
+async function requestV2(fs: S3Door, base: Base, where: string, token: string | undefined, signal: AbortSignal | undefined): Promise<Page | undefined> {
+  const res = await fs.send<any>(new ListObjectsV2Command({ ...base, ContinuationToken: token }), where, 'list', { signal, notFound: 'dirNotFound' });
   if (res.Name === undefined) return undefined;
   return {
     contents: res.Contents ?? [],
@@ -67,8 +68,8 @@ async function requestV2(fs: S3Fs, base: Base, where: string, token: string | un
   };
 }
 
-async function requestV1(fs: S3Fs, base: Base, where: string, token: string | undefined, encoded: boolean): Promise<Page | undefined> {
-  const res = await fs.send<any>(new ListObjectsCommand({ ...base, Marker: token }), where, 'list', undefined, 'dirNotFound');
+async function requestV1(fs: S3Door, base: Base, where: string, token: string | undefined, encoded: boolean, signal: AbortSignal | undefined): Promise<Page | undefined> {
+  const res = await fs.send<any>(new ListObjectsCommand({ ...base, Marker: token }), where, 'list', { signal, notFound: 'dirNotFound' });
   if (res.Name === undefined) return undefined;
   const contents: _Object[] = res.Contents ?? [];
   const prefixes: string[] = (res.CommonPrefixes ?? []).map((p: { Prefix?: string }) => p.Prefix!);

@@ -1,9 +1,9 @@
 import { Readable } from 'node:stream';
 import { CopyObjectCommand, DeleteObjectCommand, GetObjectAclCommand, GetObjectCommand, HeadObjectCommand, type GetObjectAclCommandOutput, type HeadObjectCommandOutput } from '@aws-sdk/client-s3';
-import type { HashType, Obj, OpenOptions, PutOptions, SrcInfo, Timestamp } from '../../src/fs/types.js';
+import type { CallOptions, Fs, HashType, Obj, OpenOptions, PutOptions, SrcInfo, Timestamp } from '../../src/fs/types.js';
 import { fsError } from '../../src/fs/errors.js';
 import { fromDecimalSeconds, toDecimalSeconds } from '../../src/fs/time.js';
-import type { S3Fs } from './fs.js';
+import type { S3Door } from './door.js';
 import { copySource } from './keys.js';
 
 /** What a HEAD tells beyond the listing. */
@@ -24,11 +24,16 @@ function encryptedEtag(answer: { ServerSideEncryption?: string; SSECustomerAlgor
 
 const MD5_ETAG = /^"?([0-9a-f]{32})"?$/i;
 
+/** The part of its Fs an object needs: where it lives and the remote's door. */
+export interface S3Home extends Fs {
+  readonly door: S3Door;
+}
+
 export class S3Object implements Obj {
   readonly kind = 'object';
 
   constructor(
-    readonly fs: S3Fs,
+    readonly fs: S3Home,
     readonly remote: string,
     readonly bucket: string,
     readonly key: string,
@@ -48,7 +53,7 @@ export class S3Object implements Obj {
   }
 
   /** Fills the object from a HEAD response. */
-  static fromHead(fs: S3Fs, remote: string, bucket: string, key: string, head: HeadObjectCommandOutput): S3Object {
+  static fromHead(fs: S3Home, remote: string, bucket: string, key: string, head: HeadObjectCommandOutput): S3Object {
     const metadata = head.Metadata ?? {};
     const md5b64 = metadata.md5chksum;
     const meta: ObjectMeta = {
@@ -63,9 +68,9 @@ export class S3Object implements Obj {
     return new S3Object(fs, remote, bucket, key, head.ContentLength ?? 0, lm, head.ETag ?? '', head.StorageClass, meta);
   }
 
-  private async head(): Promise<ObjectMeta> {
+  private async head(o: CallOptions = {}): Promise<ObjectMeta> {
     if (this.meta) return this.meta;
-    const res = await this.fs.send<HeadObjectCommandOutput>(new HeadObjectCommand({ Bucket: this.bucket, Key: this.key }), this.remote, 'read metadata of');
+    const res = await this.fs.door.send<HeadObjectCommandOutput>(new HeadObjectCommand({ Bucket: this.bucket, Key: this.key }), this.remote, 'read metadata of', { signal: o.signal });
     const fresh = S3Object.fromHead(this.fs, this.remote, this.bucket, this.key, res);
     this.meta = fresh.meta!;
     this._size = fresh._size;
@@ -75,70 +80,72 @@ export class S3Object implements Obj {
   }
 
   /** X-Amz-Meta-Mtime as rclone writes it; objects without one report their LastModified. */
-  async modTime(): Promise<Timestamp> {
-    const meta = await this.head();
+  async modTime(o?: CallOptions): Promise<Timestamp> {
+    const meta = await this.head(o);
     return meta.mtime ?? this.lastModified;
   }
 
-  async hash(type: HashType): Promise<string> {
+  async hash(type: HashType, o?: CallOptions): Promise<string> {
     if (type !== 'md5') return '';
     // A bucket may encrypt with KMS by default, whatever this remote's sse says: a HEAD or
     // GET answer that told so (this.encrypted) rules the ETag out as well.
     const m = MD5_ETAG.exec(this.etag);
-    if (m && !this.fs.sseChangesEtag && !this.encrypted && !this.meta?.etagNotMd5) return m[1]!.toLowerCase();
-    const meta = await this.head();
+    if (m && !this.fs.door.sseChangesEtag && !this.encrypted && !this.meta?.etagNotMd5) return m[1]!.toLowerCase();
+    const meta = await this.head(o);
     return meta.md5 ?? '';
   }
 
   async open(options: OpenOptions = {}): Promise<Readable> {
     if (this.storageClass === 'GLACIER' || this.storageClass === 'DEEP_ARCHIVE') {
-      const meta = await this.head();
+      const meta = await this.head(options);
       if (!meta.restore?.includes('ongoing-request="false"')) throw fsError('other', `Object in ${this.storageClass}, restore first: ${this.remote}`, { retry: 'noRetry' });
     }
     const ranged = options.start !== undefined || options.end !== undefined;
     const range = ranged ? `bytes=${options.start ?? 0}-${options.end ?? ''}` : undefined;
     // S3 answers 416 to any range on an empty object.
     if (this._size === 0 && ranged) return Readable.from([]);
-    const res = await this.fs.send<{ Body?: unknown; ServerSideEncryption?: string; SSECustomerAlgorithm?: string }>(
+    const res = await this.fs.door.send<{ Body?: unknown; ServerSideEncryption?: string; SSECustomerAlgorithm?: string }>(
       new GetObjectCommand({ Bucket: this.bucket, Key: this.key, Range: range }),
       this.remote,
       'open',
-      options.signal,
+      { signal: options.signal },
     );
     if (encryptedEtag(res)) this.encrypted = true;
     return res.Body as Readable;
   }
 
   async update(data: Readable, src: SrcInfo, options?: PutOptions): Promise<void> {
-    const fresh = await this.fs.put(data, { ...src, remote: this.remote }, options);
+    const fresh = (await this.fs.put(data, { ...src, remote: this.remote }, options)) as S3Object;
     Object.assign(this, { _size: fresh._size, lastModified: fresh.lastModified, etag: fresh.etag, meta: fresh.meta });
   }
 
-  async remove(): Promise<void> {
-    await this.fs.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.key }), this.remote, 'remove');
+  async remove(o: CallOptions = {}): Promise<void> {
+    await this.fs.door.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.key }), this.remote, 'remove', { signal: o.signal });
   }
 
   /** Rewrites the metadata with a copy onto itself, keeping content type, ACL, storage class and other metadata. */
-  async setModTime(t: Timestamp): Promise<void> {
-    const meta = await this.head();
+  async setModTime(t: Timestamp, o: CallOptions = {}): Promise<void> {
+    const meta = await this.head(o);
+    const door = this.fs.door;
     // An archived object cannot be copied onto itself: the engine uploads it again instead (as rclone).
     if (this.storageClass === 'GLACIER' || this.storageClass === 'DEEP_ARCHIVE') throw fsError('notSupported', `${this.remote}: can't set the modification time of an object in ${this.storageClass}`);
     const metadata = { ...meta.metadata, mtime: toDecimalSeconds(t) };
-    if (this._size > this.fs.opt.copyCutoff) throw fsError('notSupported', `${this.remote}: too large to update the modification time in place`);
+    if (this._size > door.opt.copyCutoff) throw fsError('notSupported', `${this.remote}: too large to update the modification time in place`);
     // A copy gets a fresh ACL: without a configured acl, give the object its current grants again.
-    const grants = this.fs.opt.acl ? undefined : await this.currentGrants();
-    await this.fs.send(
+    const grants = door.opt.acl ? undefined : await this.currentGrants(o);
+    await door.send(
       new CopyObjectCommand({
-        ...this.fs.writeParams(this.bucket, this.key),
+        ...door.writeParams(this.bucket, this.key),
         ...grants,
         CopySource: copySource(this.bucket, this.key),
         MetadataDirective: 'REPLACE',
         Metadata: metadata,
         ContentType: meta.contentType,
-        StorageClass: (this.storageClass as never) ?? this.fs.writeParams(this.bucket, this.key).StorageClass,
+        StorageClass: (this.storageClass as never) ?? door.writeParams(this.bucket, this.key).StorageClass,
       }),
       this.remote,
       'set modification time of',
+      { signal: o.signal },
     );
     this.meta = { ...meta, mtime: t, metadata };
   }
@@ -148,10 +155,10 @@ export class S3Object implements Obj {
    * full control, which a copy gets anyway) or cannot be read: then nothing is sent, which also
    * suits buckets with ACLs disabled.
    */
-  private async currentGrants(): Promise<Partial<Record<'GrantRead' | 'GrantReadACP' | 'GrantWriteACP' | 'GrantFullControl', string>> | undefined> {
+  private async currentGrants(o: CallOptions): Promise<Partial<Record<'GrantRead' | 'GrantReadACP' | 'GrantWriteACP' | 'GrantFullControl', string>> | undefined> {
     let acl: GetObjectAclCommandOutput;
     try {
-      acl = await this.fs.client.send(new GetObjectAclCommand({ Bucket: this.bucket, Key: this.key }));
+      acl = await this.fs.door.send<GetObjectAclCommandOutput>(new GetObjectAclCommand({ Bucket: this.bucket, Key: this.key }), this.remote, 'read the ACL of', { signal: o.signal });
     } catch {
       return undefined;
     }
@@ -171,8 +178,8 @@ export class S3Object implements Obj {
   }
 
   /** Used by the Fs after an upload or copy, when it already knows everything. */
-  static known(fs: S3Fs, remote: string, bucket: string, key: string, size: number, etag: string, meta: ObjectMeta): S3Object {
-    return new S3Object(fs, remote, bucket, key, size, BigInt(Date.now()) * 1_000_000n, etag, fs.opt.storageClass || undefined, meta);
+  static known(fs: S3Home, remote: string, bucket: string, key: string, size: number, etag: string, meta: ObjectMeta): S3Object {
+    return new S3Object(fs, remote, bucket, key, size, BigInt(Date.now()) * 1_000_000n, etag, fs.door.opt.storageClass || undefined, meta);
   }
 
   get eTag(): string {

@@ -15,6 +15,12 @@ export interface ProviderQuirks {
   sdkChecksums: boolean;
   /** The ETag of a multipart upload is "md5-of-md5s-N", so only single-part ETags are MD5s. */
   multipartEtag: boolean;
+  /**
+   * Content-MD5 on PutObject and UploadPart is checked by the server (a body damaged on the
+   * way is refused with BadDigest). Every provider listed does; a clone that refuses the
+   * header gets false here.
+   */
+  contentMd5: boolean;
   /** Region used when none is configured. */
   defaultRegion: string;
 }
@@ -26,6 +32,7 @@ const clone = (description: string, over: Partial<ProviderQuirks> = {}): Provide
   urlEncodeListings: true,
   sdkChecksums: false,
   multipartEtag: true,
+  contentMd5: true,
   defaultRegion: 'us-east-1',
   ...over,
 });

@@ -1,14 +1,16 @@
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { Upload } from '@aws-sdk/lib-storage';
-import { AbortMultipartUploadCommand } from '@aws-sdk/client-s3';
+import { AbortMultipartUploadCommand, ListMultipartUploadsCommand } from '@aws-sdk/client-s3';
 import { fsError } from '../../src/fs/errors.js';
-import type { S3Fs } from './fs.js';
+import type { CleanupOptions, Timestamp } from '../../src/fs/types.js';
+import { logInfo, logNotice } from '../../src/lib/log.js';
+import type { S3Door } from './door.js';
 import { mapS3Error } from './errors.js';
 
 /** Aborts a multipart upload (unless leave_parts_on_error); an upload already gone is fine. */
-export async function abortUpload(fs: S3Fs, t: { bucket: string; key: string }, uploadId: string | undefined): Promise<void> {
-  if (!uploadId || fs.opt.leavePartsOnError) return;
-  await fs.client.send(new AbortMultipartUploadCommand({ Bucket: t.bucket, Key: t.key, UploadId: uploadId })).catch(() => undefined);
+export async function abortUpload(door: S3Door, t: { bucket: string; key: string }, uploadId: string | undefined): Promise<void> {
+  if (!uploadId || door.opt.leavePartsOnError) return;
+  await door.send(new AbortMultipartUploadCommand({ Bucket: t.bucket, Key: t.key, UploadId: uploadId }), t.key, 'abort upload of').catch(() => undefined);
 }
 
 /**
@@ -66,6 +68,9 @@ export interface MultipartTarget {
   size: number;
   metadata: Record<string, string>;
   signal?: AbortSignal;
+  /** Where the data comes from, and its mtime: what identifies the source to resume from. */
+  origin?: string;
+  modTime?: Timestamp;
 }
 
 /** The smallest part size (at least chunk_size) that fits the object in max_upload_parts parts. */
@@ -82,7 +87,7 @@ export function partSizeFor(size: number, chunkSize: number, maxParts: number): 
  * failure or interrupt the upload is aborted so no parts are left behind (unless
  * leave_parts_on_error). The byte count is checked before the upload is completed.
  */
-export async function uploadMultipart(fs: S3Fs, t: MultipartTarget, data: Readable): Promise<{ size: number; etag: string }> {
+export async function uploadMultipart(fs: S3Door, t: MultipartTarget, data: Readable): Promise<{ size: number; etag: string }> {
   let bytes = 0;
   const counted = new Transform({
     transform(chunk: Buffer, _enc, cb) {
@@ -123,5 +128,40 @@ export async function uploadMultipart(fs: S3Fs, t: MultipartTarget, data: Readab
     throw sourceError ?? mapS3Error(err, fs.errorContext(t.remote, 'upload'));
   } finally {
     t.signal?.removeEventListener('abort', stop);
+  }
+}
+
+/**
+ * Aborts unfinished multipart uploads below bucket/prefix (rclone's cleanup), those started
+ * longer ago than maxAgeMs when given.
+ */
+export async function cleanupUploads(door: S3Door, bucket: string, prefix: string, o: CleanupOptions): Promise<void> {
+  let keyMarker: string | undefined;
+  let idMarker: string | undefined;
+  const seen = new Set<string>();
+  for (;;) {
+    const res = await door.send<{
+      Uploads?: { Key?: string; UploadId?: string; Initiated?: Date }[];
+      IsTruncated?: boolean;
+      NextKeyMarker?: string;
+      NextUploadIdMarker?: string;
+    }>(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: prefix === '' ? undefined : `${prefix}/`, KeyMarker: keyMarker, UploadIdMarker: idMarker }), bucket, 'list unfinished uploads of', { signal: o.signal });
+    for (const u of res.Uploads ?? []) {
+      if (!u.Key || !u.UploadId) continue;
+      const age = u.Initiated ? Date.now() - u.Initiated.getTime() : Infinity;
+      if (o.maxAgeMs !== undefined && age < o.maxAgeMs) continue;
+      if (o.dryRun) {
+        logNotice(u.Key, 'Skipped aborting the unfinished upload as --dry-run is set');
+        continue;
+      }
+      await door.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: u.Key, UploadId: u.UploadId }), u.Key, 'abort upload of', { signal: o.signal });
+      logInfo(u.Key, 'Aborted an unfinished multipart upload');
+    }
+    if (!res.IsTruncated) return;
+    const next = `${res.NextKeyMarker ?? ''}\u0000${res.NextUploadIdMarker ?? ''}`;
+    if (seen.has(next) || (!res.NextKeyMarker && !res.NextUploadIdMarker)) throw mapS3Error(new Error('the listing of unfinished uploads repeats itself'), door.errorContext(bucket, 'list unfinished uploads of'));
+    seen.add(next);
+    keyMarker = res.NextKeyMarker;
+    idMarker = res.NextUploadIdMarker;
   }
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
 import { ConfigMap } from '../../src/fs/configmap.js';
+import { DEFAULT_GLOBALS } from '../../src/fs/globals.js';
 import { s3Backend } from '../../backends/s3/index.js';
 import { newFs, type S3Fs } from '../../backends/s3/fs.js';
 
@@ -16,7 +17,7 @@ export function rgwOptions(extra: Record<string, string> = {}): Record<string, s
 }
 
 export async function s3Fs(root: string, values: Record<string, string> = rgwOptions()): Promise<{ fs: S3Fs; file?: string }> {
-  const res = await newFs('rgw', root, new ConfigMap(s3Backend.options, [{ source: 'test', values }]));
+  const res = await newFs('rgw', root, new ConfigMap(s3Backend.options, [{ source: 'test', values }]), DEFAULT_GLOBALS);
   return res as { fs: S3Fs; file?: string };
 }
 

@@ -1,0 +1,113 @@
+import type { Readable } from 'node:stream';
+import type { ObjectCannedACL, S3Client, ServerSideEncryption, StorageClass } from '@aws-sdk/client-s3';
+import type { BackendGlobals } from '../../src/fs/globals.js';
+import { Pacer } from '../../src/lib/pacer.js';
+import { ATTEMPT, type Attempt, type AuthMode } from './client.js';
+import { classifyS3, mapS3Error, type ErrorContext } from './errors.js';
+import type { ProviderQuirks } from './providers.js';
+
+export interface S3Options {
+  provider: string;
+  /** With its scheme; '' for AWS's own endpoints. */
+  endpoint: string;
+  region: string;
+  acl: string;
+  bucketAcl: string;
+  locationConstraint: string;
+  sse: string;
+  sseKmsKeyId: string;
+  storageClass: string;
+  uploadCutoff: number;
+  chunkSize: number;
+  maxUploadParts: number;
+  uploadConcurrency: number;
+  copyCutoff: number;
+  disableChecksum: boolean;
+  listChunk: number;
+  listVersion: 1 | 2;
+  noCheckBucket: boolean;
+  leavePartsOnError: boolean;
+}
+
+export interface SendOptions {
+  signal?: AbortSignal;
+  /** What a 404 means for this request. */
+  notFound?: ErrorContext['notFound'];
+}
+
+type Command = Parameters<S3Client['send']>[0];
+
+
+/**
+ * The one way an S3 request leaves nclone: S3Fs and its helpers (objects, uploads, copies,
+ * listings) all send through the remote's door, which paces and retries through the
+ * remote's Pacer (the SDK's own retries are off) and maps failures onto the core's errors
+ * naming the remote and the action. It also holds what every request needs to know about
+ * the remote: its options and the headers every write carries.
+ */
+export class S3Door {
+  readonly pacer: Pacer;
+
+  constructor(
+    /** The remote's name, for messages. */
+    readonly name: string,
+    readonly client: S3Client,
+    readonly opt: S3Options,
+    readonly quirks: ProviderQuirks,
+    readonly auth: AuthMode,
+    readonly globals: BackendGlobals,
+  ) {
+    this.pacer = new Pacer({ attempts: globals.lowLevelRetries, classify: classifyS3, tps: globals.tps });
+  }
+
+  /**
+   * Sends a command through the pacer. `where` names the object for messages when the
+   * input has no bucket. A request whose body is a stream is paced but not retried here
+   * (the stream is spent): the transfer layer starts it again from a fresh one.
+   */
+  async send<T>(cmd: { input: unknown }, where: string, what: string, o?: SendOptions): Promise<T>;
+  async send(cmd: Command, where: string, what: string, o: SendOptions = {}): Promise<unknown> {
+    const input = cmd.input as { Bucket?: string; Key?: string; Prefix?: string; Body?: unknown };
+    const replayable = !isStream(input.Body);
+    const of = replayable ? this.globals.lowLevelRetries : 1;
+    try {
+      return await this.pacer.call(
+        (attempt) => {
+          (input as { [ATTEMPT]?: Attempt })[ATTEMPT] = { attempt, of };
+          return this.client.send(cmd, { abortSignal: o.signal });
+        },
+        { signal: o.signal, replayable, what: where },
+      );
+    } catch (err) {
+      // Name the bucket and key the request was about, whatever the caller's root.
+      const at = input.Bucket ? [input.Bucket, input.Key ?? input.Prefix ?? ''].filter((p) => p !== '').join('/') : where;
+      throw mapS3Error(err, this.errorContext(at, what, o.notFound));
+    }
+  }
+
+  /** For mapS3Error: where is a path below the remote (bucket/key). */
+  errorContext(where: string, what: string, notFound?: ErrorContext['notFound']): ErrorContext {
+    return { remote: `${this.name}:${where}`, what, anonymous: this.auth === 'anonymous', region: this.opt.region, notFound, endpoint: this.opt.endpoint || undefined };
+  }
+
+  /** The headers every write carries: ACL, storage class, encryption. */
+  writeParams(bucket: string, key: string) {
+    return {
+      Bucket: bucket,
+      Key: key,
+      ACL: (this.opt.acl || undefined) as ObjectCannedACL | undefined,
+      StorageClass: (this.opt.storageClass || undefined) as StorageClass | undefined,
+      ServerSideEncryption: (this.opt.sse || undefined) as ServerSideEncryption | undefined,
+      SSEKMSKeyId: this.opt.sseKmsKeyId || undefined,
+    };
+  }
+
+  /** With SSE-KMS the ETag is not the MD5 of the data. */
+  get sseChangesEtag(): boolean {
+    return this.opt.sse === 'aws:kms';
+  }
+}
+
+function isStream(body: unknown): body is Readable {
+  return typeof body === 'object' && body !== null && typeof (body as Readable).pipe === 'function';
+}
