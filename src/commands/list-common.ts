@@ -9,8 +9,8 @@ import { walk } from '../operations/walk.js';
 export async function listObjects(env: CommandEnv, path: string, line: (o: Obj) => Promise<string>): Promise<void> {
   const { fs, file } = await env.fs(path);
   if (file !== undefined) {
-    const obj = await fs.newObject(file);
-    if (env.ctx.filter.includeObject(obj.remote, obj.size, env.ctx.filter.usesModTime ? await obj.modTime() : undefined)) await env.out(await line(obj));
+    const obj = await fs.newObject(file, { signal: env.ctx.signal });
+    if (env.ctx.filter.includeObject(obj.remote, obj.size, env.ctx.filter.usesModTime ? await obj.modTime({ signal: env.ctx.signal }) : undefined)) await env.out(await line(obj));
     return;
   }
   await walk(env.ctx, fs, { maxDepth: env.ctx.opt.maxDepth }, async (_dir, entries: Entry[]) => {

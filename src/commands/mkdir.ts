@@ -15,6 +15,6 @@ export const mkdir: CommandDef = {
     const { fs, file } = await env.fs(path!);
     if (file !== undefined) throw fsError('isFile', `${path}: a file is in the way`);
     if (skipDestructive(env.ctx, fs.toString(), 'make directory')) return;
-    await fs.mkdir('');
+    await fs.mkdir('', { signal: env.ctx.signal });
   },
 };

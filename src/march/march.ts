@@ -1,8 +1,9 @@
-import type { Dir, Entry, Fs } from '../fs/types.js';
+import type { Entry, Fs } from '../fs/types.js';
 import { isKind } from '../fs/errors.js';
 import type { Filter } from '../filter/filter.js';
 import { BoundedPool } from '../lib/pool.js';
-import { DirLister } from './lister.js';
+import { DirLister } from '../list/lister.js';
+import { compareEntries } from '../list/order.js';
 
 /**
  * What the march reports. Each returns whether to descend into a directory entry
@@ -45,8 +46,8 @@ interface Job {
  * counts as empty; a missing source root is an error.
  */
 export async function march(opts: MarchOptions, cb: MarchCallbacks): Promise<void> {
-  const srcLister = new DirLister(opts.fsrc, opts.fastList, (err, dir) => cb.listError(err, 'src', dir));
-  const dstLister = new DirLister(opts.fdst, opts.fastList, (err, dir) => cb.listError(err, 'dst', dir));
+  const srcLister = new DirLister(opts.fsrc, { fastList: opts.fastList, signal: opts.signal, report: (err, dir) => cb.listError(err, 'src', dir) });
+  const dstLister = new DirLister(opts.fdst, { fastList: opts.fastList, signal: opts.signal, report: (err, dir) => cb.listError(err, 'dst', dir) });
   const stack: Job[] = [{ dir: opts.dir ?? '', src: true, dst: true, depth: 1 }];
   let firstErr: unknown;
   const pool = new BoundedPool(opts.checkers, (err) => (firstErr ??= err), 0);
@@ -56,9 +57,7 @@ export async function march(opts: MarchOptions, cb: MarchCallbacks): Promise<voi
   /** The sorted, filtered listing, or undefined when it failed (already reported). */
   const listSide = async (lister: DirLister, side: 'src' | 'dst', job: Job): Promise<Entry[] | undefined> => {
     try {
-      const entries = await lister.list(job.dir);
-      const filtered = side === 'dst' && !opts.filterDst ? entries : await applyFilter(opts.filter, entries);
-      return filtered.sort(compareEntries);
+      return await lister.listSorted(job.dir, side === 'dst' && !opts.filterDst ? undefined : opts.filter);
     } catch (err) {
       if (side === 'dst' && isKind(err, 'dirNotFound')) return [];
       if (side === 'src' && job.dir === (opts.dir ?? '') && isKind(err, 'dirNotFound')) throw err;
@@ -121,27 +120,4 @@ export async function march(opts: MarchOptions, cb: MarchCallbacks): Promise<voi
   }
   await pool.drain();
   if (firstErr !== undefined) throw firstErr;
-}
-
-export async function applyFilter(filter: Filter, entries: Entry[]): Promise<Entry[]> {
-  if (!filter.active) return entries;
-  const out: Entry[] = [];
-  for (const e of entries) {
-    if (e.kind === 'dir' ? filter.includeDirectory(e.remote) : filter.includeObject(e.remote, e.size, filter.usesModTime ? await e.modTime() : undefined)) out.push(e);
-  }
-  return out;
-}
-
-/** Sorted by name; a file and a directory of the same name are different entries. */
-export function compareEntries(a: Entry | Dir, b: Entry | Dir): number {
-  const an = leaf(a.remote);
-  const bn = leaf(b.remote);
-  if (an < bn) return -1;
-  if (an > bn) return 1;
-  if (a.kind === b.kind) return 0;
-  return a.kind === 'object' ? -1 : 1;
-}
-
-function leaf(remote: string): string {
-  return remote.slice(remote.lastIndexOf('/') + 1);
 }

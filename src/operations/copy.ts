@@ -28,10 +28,11 @@ export async function copyObject(ctx: OperationContext, fdst: Fs, dst: Obj | und
     await moveToBackup(ctx, dst);
     dst = undefined;
   }
-  const modTime = await src.modTime();
+  const call = { signal: ctx.signal };
+  const modTime = await src.modTime(call);
   if (fdst.copy && sameRemote(src.fs, fdst)) {
     try {
-      const obj = await withRetries(() => fdst.copy!(src, remote), { attempts: ctx.opt.lowLevelRetries, signal: ctx.signal, what: remote });
+      const obj = await withRetries(() => fdst.copy!(src, remote, call), { attempts: ctx.opt.lowLevelRetries, signal: ctx.signal, what: remote });
       ctx.stats.serverSideCopies++;
       ctx.stats.serverSideCopyBytes += Math.max(0, src.size);
       // Counted as transferred too, as rclone does, so the summary reaches 100%.
@@ -47,7 +48,7 @@ export async function copyObject(ctx: OperationContext, fdst: Fs, dst: Obj | und
   const transfer = ctx.stats.startTransfer(remote, src.size);
   let ok = false;
   try {
-    const obj = await withRetries(() => streamCopy(ctx, fdst, dst, { remote, size: src.size, modTime, hash: (t) => src.hash(t) }, src, transfer), {
+    const obj = await withRetries(() => streamCopy(ctx, fdst, dst, { remote, size: src.size, modTime, hash: (t) => src.hash(t, call), origin: originOf(src) }, src, transfer), {
       attempts: ctx.opt.lowLevelRetries,
       signal: ctx.signal,
       what: remote,
@@ -77,7 +78,7 @@ async function streamCopy(
   // hashed as it is read instead.
   let declared = '';
   try {
-    declared = hashType && !src.fs.features.slowHash ? await src.hash(hashType) : '';
+    declared = hashType && !src.fs.features.slowHash ? await src.hash(hashType, { signal: ctx.signal }) : '';
   } catch (err) {
     input.destroy();
     throw err;
@@ -111,16 +112,22 @@ async function streamCopy(
     throw err;
   }
   if (info.size >= 0 && obj.size >= 0 && obj.size !== info.size) {
-    await obj.remove().catch(() => undefined);
+    await obj.remove({ signal: ctx.signal }).catch(() => undefined);
     throw fsError('other', `${info.remote}: corrupted on transfer: sizes differ ${info.size} vs ${obj.size}`, { retry: 'retryable' });
   }
   if (hashType) {
     const srcSum = declared || (accounted.digests()[hashType] ?? '');
-    const dstSum = await obj.hash(hashType);
+    const dstSum = await obj.hash(hashType, { signal: ctx.signal });
     if (srcSum !== '' && dstSum !== '' && srcSum !== dstSum) {
-      await obj.remove().catch(() => undefined);
+      await obj.remove({ signal: ctx.signal }).catch(() => undefined);
       throw corrupted(info.remote, hashType, srcSum, dstSum);
     }
   }
   return obj;
+}
+
+/** Where an object's data comes from, e.g. "/home/me/dir/file" or "s3:bucket/key". */
+function originOf(src: Obj): string {
+  const base = src.fs.toString();
+  return base.endsWith('/') || base.endsWith(':') ? base + src.remote : `${base}/${src.remote}`;
 }

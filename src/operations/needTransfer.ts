@@ -1,4 +1,4 @@
-import type { Fs, HashType, Obj } from '../fs/types.js';
+import type { CallOptions, Fs, HashType, Obj } from '../fs/types.js';
 import { isKind } from '../fs/errors.js';
 import { absDiff } from '../fs/time.js';
 import { logDebug, logInfo, logNotice } from '../lib/log.js';
@@ -19,10 +19,10 @@ export function modifyWindow(ctx: OperationContext, a: Fs, b: Fs): bigint {
 }
 
 /** 'same', 'differ', or '' when either side cannot tell. */
-export async function compareHashes(src: Obj, dst: Obj): Promise<{ type?: HashType; result: 'same' | 'differ' | '' }> {
+export async function compareHashes(src: Obj, dst: Obj, o: CallOptions = {}): Promise<{ type?: HashType; result: 'same' | 'differ' | '' }> {
   const type = commonHash(src.fs, dst.fs);
   if (!type) return { result: '' };
-  const [a, b] = await Promise.all([src.hash(type), dst.hash(type)]);
+  const [a, b] = await Promise.all([src.hash(type, o), dst.hash(type, o)]);
   if (a === '' || b === '') return { type, result: '' };
   return { type, result: a === b ? 'same' : 'differ' };
 }
@@ -45,7 +45,7 @@ export async function equal(ctx: OperationContext, src: Obj, dst: Obj): Promise<
     return true;
   }
   if (opt.checksum) {
-    const h = await compareHashes(src, dst);
+    const h = await compareHashes(src, dst, { signal: ctx.signal });
     if (h.result === 'differ') {
       logDebug(src.remote, `${h.type} differ`);
       return false;
@@ -57,14 +57,14 @@ export async function equal(ctx: OperationContext, src: Obj, dst: Obj): Promise<
     return true;
   }
   const window = modifyWindow(ctx, src.fs, dst.fs);
-  const [st, dt] = await Promise.all([src.modTime(), dst.modTime()]);
+  const [st, dt] = await Promise.all([src.modTime({ signal: ctx.signal }), dst.modTime({ signal: ctx.signal })]);
   const diff = absDiff(st, dt);
   if (diff < window) {
     logDebug(src.remote, `Size and modification time the same (differ by ${diff}ns, within tolerance ${window}ns)`);
     return true;
   }
   if (opt.ignoreChecksum) return false;
-  const h = await compareHashes(src, dst);
+  const h = await compareHashes(src, dst, { signal: ctx.signal });
   if (h.result !== 'same') {
     logDebug(src.remote, `Modification times differ by ${diff}ns${h.result === 'differ' ? ` and ${h.type} differs` : ''}`);
     return false;
@@ -74,7 +74,7 @@ export async function equal(ctx: OperationContext, src: Obj, dst: Obj): Promise<
     return true;
   }
   try {
-    await dst.setModTime(st);
+    await dst.setModTime(st, { signal: ctx.signal });
     logInfo(src.remote, `Updated modification time in destination`);
     return true;
   } catch (err) {
@@ -100,7 +100,7 @@ export async function needTransfer(ctx: OperationContext, src: Obj, dst: Obj | u
   }
   if (opt.update) {
     const window = modifyWindow(ctx, src.fs, dst.fs);
-    const [st, dt] = await Promise.all([src.modTime(), dst.modTime()]);
+    const [st, dt] = await Promise.all([src.modTime({ signal: ctx.signal }), dst.modTime({ signal: ctx.signal })]);
     const delta = dt - st;
     if (delta >= window) {
       logDebug(src.remote, 'Destination is newer than source, skipping');

@@ -1,8 +1,7 @@
 import type { Entry, Fs } from '../fs/types.js';
 import { errorMessage, FsError, isKind } from '../fs/errors.js';
 import { logError } from '../lib/log.js';
-import { applyFilter, compareEntries } from '../march/march.js';
-import { DirLister } from '../march/lister.js';
+import { DirLister } from '../list/lister.js';
 import type { OperationContext } from './context.js';
 
 export interface WalkOptions {
@@ -18,9 +17,13 @@ export interface WalkOptions {
  * below it are logged and counted and the walk goes on.
  */
 export async function walk(ctx: OperationContext, fs: Fs, opts: WalkOptions, visit: (dir: string, entries: Entry[]) => Promise<void>): Promise<void> {
-  const lister = new DirLister(fs, ctx.opt.fastList, (err, dir) => {
-    logError(`${fs}${dir ? '/' + dir : ''}`, errorMessage(err));
-    ctx.stats.countError(err);
+  const lister = new DirLister(fs, {
+    fastList: ctx.opt.fastList,
+    signal: ctx.signal,
+    report: (err, where) => {
+      logError(`${fs}${where ? '/' + where : ''}`, errorMessage(err));
+      ctx.stats.countError(err);
+    },
   });
   const start = opts.dir ?? '';
   const stack: { dir: string; depth: number }[] = [{ dir: start, depth: 1 }];
@@ -29,7 +32,7 @@ export async function walk(ctx: OperationContext, fs: Fs, opts: WalkOptions, vis
     const { dir, depth } = stack.pop()!;
     let entries: Entry[];
     try {
-      entries = (await applyFilter(ctx.filter, await lister.list(dir))).sort(compareEntries);
+      entries = await lister.listSorted(dir, ctx.filter);
     } catch (err) {
       // A bucket prefix with nothing under it is an empty directory to a listing.
       if (dir === start && err instanceof FsError && err.emptyPrefix) return;

@@ -1,10 +1,27 @@
-import type { Entry, Fs } from '../fs/types.js';
-import { fsError, type FsError } from '../fs/errors.js';
+import type { CallOptions, Entry, Fs } from '../fs/types.js';
+import { fsError } from '../fs/errors.js';
 import { parentOf } from '../fs/path.js';
+import type { Filter } from '../filter/filter.js';
 import { escapeControls } from '../lib/escape.js';
+import { applyFilter, compareEntries } from './order.js';
 
-/** Receives entries a listing gave for a directory they are not in (skipped, never descended into). */
-export type StrayEntryReport = (err: FsError, dir: string) => void;
+/**
+ * Receives what a listing went past: entries given for a directory they are not in
+ * (skipped, never descended into) and entries the backend could not read. `where` is the
+ * directory or the entry.
+ */
+export type ListingReport = (err: unknown, where: string) => void;
+
+export interface ListerOptions {
+  fastList: boolean;
+  signal?: AbortSignal;
+  report?: ListingReport;
+}
+
+/**
+ * The one place listings are read, shared by the march (sync, copy) and the walk (ls and
+ * the other listing commands).
+ */
 
 /**
  * Lists one directory at a time. With --fast-list on a backend that has listR, the
@@ -13,12 +30,22 @@ export type StrayEntryReport = (err: FsError, dir: string) => void;
  */
 export class DirLister {
   private tree: Promise<Map<string, Entry[]>> | undefined;
+  private readonly call: CallOptions;
 
   constructor(
     private readonly fs: Fs,
-    private readonly fastList: boolean,
-    private readonly reportStray: StrayEntryReport = () => undefined,
-  ) {}
+    private readonly o: ListerOptions,
+  ) {
+    const report = o.report;
+    this.call = { signal: o.signal, report: report && ((subject, err) => report(err, subject ?? '')) };
+  }
+
+  /** The entries of dir the filter takes (all without one), sorted as the march pairs them. */
+  async listSorted(dir: string, filter?: Filter): Promise<Entry[]> {
+    const entries = await this.list(dir);
+    const kept = filter ? await applyFilter(filter, entries, this.call) : entries;
+    return kept.sort(compareEntries);
+  }
 
   /**
    * The entries of dir. An entry whose path is not dir + "/" + a non-empty name (a key such
@@ -36,7 +63,7 @@ export class DirLister {
       }
       out ??= entries.slice(0, i);
       const what = e.kind === 'dir' ? 'directory' : 'object';
-      this.reportStray(
+      this.o.report?.(
         fsError('invalidName', `skipped the ${what} "${escapeControls(e.remote)}" listed in "${escapeControls(dir)}": not a name in that directory (a key with an empty path segment, like "a//b" or "/a")`, {
           retry: 'noRetry',
         }),
@@ -47,7 +74,7 @@ export class DirLister {
   }
 
   private async listRaw(dir: string): Promise<Entry[]> {
-    if (!this.fastList || !this.fs.listR) return this.fs.list(dir);
+    if (!this.o.fastList || !this.fs.listR) return this.fs.list(dir, this.call);
     this.tree ??= this.loadTree(dir);
     const tree = await this.tree;
     const entries = tree.get(dir);
@@ -74,7 +101,9 @@ export class DirLister {
         add({ kind: 'dir', remote: d, items: -1 });
       }
     };
-    await this.fs.listR!(root, async (page) => {
+    await this.fs.listR!(
+      root,
+      async (page) => {
       for (const e of page) {
         if (e.kind === 'dir') {
           if (dirs.has(e.remote)) continue;
@@ -83,7 +112,9 @@ export class DirLister {
         add(e);
         noteDirs(parentOf(e.remote));
       }
-    });
+      },
+      this.call,
+    );
     return tree;
   }
 }
