@@ -170,7 +170,7 @@ function abortError(): Error {
 
 /** Waits ms, or rejects with the signal's reason as soon as it fires. */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  throwIfAborted(signal);
+  if (signal?.aborted) return Promise.reject(signal.reason instanceof Error ? signal.reason : abortError());
   if (ms <= 0) return Promise.resolve();
   return new Promise((resolve, reject) => {
     const done = () => {
