@@ -120,10 +120,14 @@ export function operationOptions(v: FlagValues): OperationOptions {
     update: bool(v, 'update'),
     modifyWindow: window > 0 ? BigInt(Math.round(window * 1e6)) : DEFAULT_OPTIONS.modifyWindow,
     maxDelete: int(v, 'max-delete', -1, -1),
+    maxDeleteSize: size(v, 'max-delete-size'),
+    allowEmptySource: bool(v, 'allow-empty-source'),
+    interactive: bool(v, 'interactive'),
     deleteMode: deleteModes[0] ?? 'after',
     deleteExcluded: bool(v, 'delete-excluded'),
     maxTransfer: size(v, 'max-transfer'),
     retries: int(v, 'retries', DEFAULT_OPTIONS.retries, 1),
+    retriesSleep: Math.max(0, durationMs(v, 'retries-sleep', 0)),
     lowLevelRetries: int(v, 'low-level-retries', DEFAULT_OPTIONS.lowLevelRetries, 1),
     fastList: bool(v, 'fast-list'),
     createEmptySrcDirs: bool(v, 'create-empty-src-dirs'),
@@ -162,7 +166,8 @@ export function backendGlobals(v: FlagValues, opt: OperationOptions): BackendGlo
     tps: rate > 0 ? new TpsLimiter(rate, burst) : undefined,
     timeoutMs: durationMs(v, 'timeout', DEFAULT_GLOBALS.timeoutMs),
     conTimeoutMs: durationMs(v, 'contimeout', DEFAULT_GLOBALS.conTimeoutMs),
-    noCheckCertificate: bool(v, 'no-check-certificate'),
+    // commander reads --no-X as X = false; the NCLONE_NO_CHECK_CERTIFICATE variable gives true.
+    noCheckCertificate: bool(v, 'no-check-certificate') || v[flagKey('check-certificate')] === false,
     caCert: (v[flagKey('ca-cert')] as string[] | undefined) ?? [],
   };
 }

@@ -6,13 +6,15 @@ import { configPath } from '../config/config.js';
 import { ConfigDocument } from '../config/document.js';
 import { loadConfig, type PasswordSource } from '../config/store.js';
 import { remoteSource } from '../config/remote-source.js';
-import { ExitCode, exitCodeFor, errorMessage, FsError, fsError } from '../fs/errors.js';
+import { ExitCode, exitCodeFor, errorMessage, FsError, fsError, isKind } from '../fs/errors.js';
 import { newFs, type FsResolver } from '../fs/newfs.js';
 import type { Fs } from '../fs/types.js';
 import { Filter } from '../filter/filter.js';
 import { escapeControls } from '../lib/escape.js';
-import { appendLogFile, closeLogFile, configureLog, enabled, log, logBlock, logError, logNotice, openLogFile, writeTerminal, type Level } from '../lib/log.js';
+import { appendLogFile, closeLogFile, configureLog, enabled, log, logBlock, logError, logInfo, logNotice, openLogFile, writeTerminal, type Level } from '../lib/log.js';
+import { sleep } from '../lib/pacer.js';
 import type { OperationContext } from '../operations/context.js';
+import { Interactive, openTerminal, quitError, type LineSource } from '../operations/interactive.js';
 import { defaultRegistry } from '../../backends/index.js';
 import type { CommandDef, CommandEnv } from './command.js';
 import { logStartup } from './startup.js';
@@ -59,6 +61,11 @@ async function runLogged(
   let statsLevel: Level = 'INFO';
   let oneLine = false;
   let ran = false;
+  /** The terminal -i asks on, released at the end. */
+  let terminal: LineSource | undefined;
+  /** Stops the run when q is answered at an -i question, as the caller's signal does on Ctrl-C. */
+  const quit = new AbortController();
+  const runSignal = AbortSignal.any([signal, quit.signal]);
   try {
     const flags = mergeFlags(cliFlags, process.env);
     configureLog({ level: logLevelFrom(flags) });
@@ -76,7 +83,12 @@ async function runLogged(
     const config = def.noConfig ? ConfigDocument.empty() : (await loadConfig(configFile, passwords)).doc;
     const resolver: FsResolver = { registry: defaultRegistry(), remotes: remoteSource(config, configFile, process.env), configFile, env: process.env, backendFlags, globals: backendGlobals(flags, opt) };
     const rate = bwlimit(flags);
-    const ctx: OperationContext = { opt, filter, stats, bwlimit: rate > 0 ? new TokenBucket(rate) : undefined, signal };
+    const ctx: OperationContext = { opt, filter, stats, bwlimit: rate > 0 ? new TokenBucket(rate) : undefined, signal: runSignal };
+    // -i asks before copies and deletes; under --dry-run nothing is done, so nothing is asked.
+    if (opt.interactive && def.transfers && !opt.dryRun) {
+      terminal = openTerminal();
+      ctx.interactive = new Interactive(terminal, () => quit.abort(quitError()));
+    }
     const env: CommandEnv = {
       ctx,
       resolver,
@@ -90,7 +102,8 @@ async function runLogged(
       flags: cliFlags,
     };
 
-    if (def.transfers && flags.progress === true && process.stdout.isTTY && process.stderr.isTTY) {
+    // With -i the display would redraw over the questions: only the final summary shows.
+    if (def.transfers && flags.progress === true && !ctx.interactive && process.stdout.isTTY && process.stderr.isTTY) {
       progress = new Progress(stats);
       const p = progress;
       configureLog({ sink: (line) => p.log(line) });
@@ -118,14 +131,25 @@ async function runLogged(
         if (err instanceof OutputClosed) return ExitCode.success;
         if (err !== stats.lastError) stats.countError(err);
       }
-      if (stats.errors === 0 || attempt >= attempts || !stats.retryable || signal.aborted) break;
+      if (stats.errors === 0 || attempt >= attempts || !stats.retryable || runSignal.aborted) break;
       logError(undefined, `Attempt ${attempt}/${attempts} failed with ${stats.errors} errors and: ${errorMessage(stats.lastError)}`);
+      if (opt.retriesSleep > 0) {
+        logInfo(undefined, `Waiting ${formatMs(opt.retriesSleep)} before attempt ${attempt + 1} (--retries-sleep)`);
+        try {
+          await sleep(opt.retriesSleep, runSignal);
+        } catch {
+          // Ctrl-C during the pause: the run ends now, as interrupted (not as the failed attempt).
+          stats.countError(runSignal.reason);
+          break;
+        }
+      }
       stats.resetErrors();
     }
   } catch (err) {
     // Set-up failed before the command could run: bad flags, config, filters.
     stats.countError(err);
   } finally {
+    terminal?.close();
     if (statsTimer) clearInterval(statsTimer);
     await Promise.all(opened.map((f) => f.close?.().catch(() => undefined)));
     progress?.stop();
@@ -162,7 +186,9 @@ function openLog(file: string): void {
 function finish(def: CommandDef, stats: Stats, opt: OperationContext['opt'] | undefined, ran: boolean): number {
   if (stats.errors > 0) {
     const err = stats.lastError;
-    if (ran && def.transfers && !isUsage(err)) logError(undefined, `Failed to ${def.name} with ${stats.errors} error${stats.errors > 1 ? 's' : ''}: last error was: ${errorMessage(err)}`);
+    // The empty-source refusal is its own one line: what happened and what to do.
+    if (isKind(err, 'emptySource')) reportFatal(err);
+    else if (ran && def.transfers && !isUsage(err)) logError(undefined, `Failed to ${def.name} with ${stats.errors} error${stats.errors > 1 ? 's' : ''}: last error was: ${errorMessage(err)}`);
     else reportFatal(err);
     return exitCodeFor(err);
   }
@@ -171,6 +197,15 @@ function finish(def: CommandDef, stats: Stats, opt: OperationContext['opt'] | un
     return ExitCode.noFilesTransferred;
   }
   return ExitCode.success;
+}
+
+/** 1500 -> "1.5s", 90000 -> "1m30s": how long --retries-sleep waits. */
+function formatMs(ms: number): string {
+  if (ms < 1000) return `${ms}ms`;
+  const total = ms / 1000;
+  const m = Math.floor(total / 60);
+  const sec = Math.round((total - m * 60) * 1000) / 1000;
+  return m > 0 ? `${m}m${sec > 0 ? `${sec}s` : ''}` : `${sec}s`;
 }
 
 function isUsage(err: unknown): boolean {

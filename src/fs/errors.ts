@@ -18,6 +18,7 @@ export type ErrorKind =
   | 'maxTransferReached'
   | 'maxDeleteReached'
   | 'noTransfer' // --error-on-no-transfer
+  | 'emptySource' // sync refused to delete because the source listed no objects (--allow-empty-source)
   | 'other';
 
 /** How the retry layers treat an error. */
@@ -72,6 +73,11 @@ export const ExitCode = {
   fatalError: 7,
   transferExceeded: 8,
   noFilesTransferred: 9,
+  /**
+   * nclone's own: sync found no objects in the source while the destination had some, and
+   * deleted nothing (--allow-empty-source). 10 is rclone's --max-duration code, so 11.
+   */
+  emptySource: 11,
 } as const;
 
 export function exitCodeFor(err: unknown): number {
@@ -88,6 +94,8 @@ export function exitCodeFor(err: unknown): number {
         return ExitCode.transferExceeded;
       case 'noTransfer':
         return ExitCode.noFilesTransferred;
+      case 'emptySource':
+        return ExitCode.emptySource;
       default:
         break;
     }

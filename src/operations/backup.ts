@@ -12,14 +12,14 @@ export async function moveToBackup(ctx: OperationContext, obj: Obj): Promise<voi
   const remote = obj.remote + ctx.opt.suffix;
   if (target.move) {
     try {
-      await target.move(obj, remote);
+      await target.move(obj, remote, { signal: ctx.signal });
       logInfo(obj.remote, `Moved into backup as ${remote}`);
       return;
     } catch (err) {
       if (!isKind(err, 'cantMove')) throw err;
     }
   }
-  const modTime = await obj.modTime();
+  const modTime = await obj.modTime({ signal: ctx.signal });
   const data = await obj.open({ signal: ctx.signal });
   try {
     await target.put(data, { remote, size: obj.size, modTime }, { signal: ctx.signal });
@@ -27,6 +27,6 @@ export async function moveToBackup(ctx: OperationContext, obj: Obj): Promise<voi
     data.destroy(); // a put that failed early leaves the object open otherwise
     throw err;
   }
-  await obj.remove();
+  await obj.remove({ signal: ctx.signal });
   logInfo(obj.remote, `Copied into backup as ${remote}`);
 }

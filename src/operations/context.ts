@@ -3,6 +3,7 @@ import type { TokenBucket } from '../accounting/stream.js';
 import type { Filter } from '../filter/filter.js';
 import type { Fs } from '../fs/types.js';
 import { logNotice } from '../lib/log.js';
+import type { DestructiveGate } from './interactive.js';
 
 /** The global flags that change how operations behave (rclone's ConfigInfo). */
 export interface OperationOptions {
@@ -19,11 +20,19 @@ export interface OperationOptions {
   /** Nanoseconds. */
   modifyWindow: bigint;
   maxDelete: number;
+  /** --max-delete-size in bytes, -1 for no limit. */
+  maxDeleteSize: number;
+  /** --allow-empty-source: sync may delete everything when the source has no objects. */
+  allowEmptySource: boolean;
+  /** -i/--interactive: ask before each destructive action (OperationContext.interactive asks). */
+  interactive: boolean;
   deleteMode: 'before' | 'during' | 'after';
   deleteExcluded: boolean;
   /** Bytes, -1 for no limit. */
   maxTransfer: number;
   retries: number;
+  /** --retries-sleep in milliseconds: the pause between attempts of the whole command. */
+  retriesSleep: number;
   lowLevelRetries: number;
   fastList: boolean;
   createEmptySrcDirs: boolean;
@@ -47,10 +56,14 @@ export const DEFAULT_OPTIONS: OperationOptions = {
   update: false,
   modifyWindow: 1n,
   maxDelete: -1,
+  maxDeleteSize: -1,
+  allowEmptySource: false,
+  interactive: false,
   deleteMode: 'after',
   deleteExcluded: false,
   maxTransfer: -1,
   retries: 3,
+  retriesSleep: 0,
   lowLevelRetries: 10,
   fastList: false,
   createEmptySrcDirs: false,
@@ -68,14 +81,30 @@ export interface OperationContext {
   /** Where replaced and deleted files go (--backup-dir, or the destination itself with only --suffix). */
   backupFs?: Fs;
   signal?: AbortSignal;
+  /** Asks before destructive actions with -i/--interactive (the terminal, or scripted answers in tests). */
+  interactive?: DestructiveGate;
 }
 
 /**
- * The one gate for --dry-run: returns true (and says what would have happened) when the
- * action must be skipped.
+ * The --dry-run gate: returns true (and says what would have happened) when the action
+ * must be skipped. It does not ask the -i question: callers that can wait use
+ * skipDestructiveAsk, the gate for both.
  */
 export function skipDestructive(ctx: OperationContext, subject: string, action: string, detail = ''): boolean {
   if (!ctx.opt.dryRun) return false;
   logNotice(subject, `Skipped ${action} as --dry-run is set${detail ? ` ${detail}` : ''}`);
   return true;
+}
+
+/**
+ * The one gate for destructive actions (rclone's SkipDestructive): with --dry-run the
+ * action is skipped and logged; with -i the person at the terminal is asked (one question
+ * at a time) and an action they decline is skipped and logged. Returns true to skip.
+ */
+export async function skipDestructiveAsk(ctx: OperationContext, subject: string, action: string, detail = ''): Promise<boolean> {
+  if (skipDestructive(ctx, subject, action, detail)) return true;
+  if (!ctx.interactive) return false;
+  const skip = await ctx.interactive.skip(subject, action, ctx.signal);
+  if (skip && !ctx.signal?.aborted) logNotice(subject, `Skipped ${action} as --interactive is set${detail ? ` ${detail}` : ''}`);
+  return skip;
 }

@@ -1,17 +1,21 @@
 import type { Obj } from '../fs/types.js';
 import { logInfo } from '../lib/log.js';
 import { moveToBackup } from './backup.js';
-import { skipDestructive, type OperationContext } from './context.js';
+import { skipDestructiveAsk, type OperationContext } from './context.js';
 
-/** Deletes one object (or moves it to the backup dir), counting it. */
+/**
+ * Deletes one object (or moves it to the backup dir), counting it. Under --dry-run it is
+ * counted as if deleted, so the summary tells what the real run would do; one declined
+ * at an -i question is not counted.
+ */
 export async function deleteObject(ctx: OperationContext, obj: Obj): Promise<void> {
-  if (skipDestructive(ctx, obj.remote, 'delete')) {
-    ctx.stats.deletes++;
+  if (await skipDestructiveAsk(ctx, obj.remote, 'delete', `(size ${obj.size})`)) {
+    if (ctx.opt.dryRun) ctx.stats.deletes++;
     return;
   }
   if (ctx.backupFs) await moveToBackup(ctx, obj);
   else {
-    await obj.remove();
+    await obj.remove({ signal: ctx.signal });
     logInfo(obj.remote, 'Deleted');
   }
   ctx.stats.deletes++;

@@ -1,6 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import type { Dir, Fs, Obj } from '../fs/types.js';
 import { errorMessage, fsError, isKind, isFatal } from '../fs/errors.js';
+import { formatSize } from '../lib/units.js';
 import { march } from '../march/march.js';
 import { BoundedPool } from '../lib/pool.js';
 import { logDebug, logError, logInfo } from '../lib/log.js';
@@ -8,7 +9,7 @@ import type { OperationContext } from '../operations/context.js';
 import { copyObject } from '../operations/copy.js';
 import { deleteObject } from '../operations/delete.js';
 import { needTransfer } from '../operations/needTransfer.js';
-import { skipDestructive } from '../operations/context.js';
+import { skipDestructiveAsk } from '../operations/context.js';
 
 export interface SyncRequest {
   fsrc: Fs;
@@ -21,7 +22,9 @@ export interface SyncRequest {
 
 /**
  * copy and sync: march -> checkers -> transfers -> deletes. Deletes run only when every
- * listing and transfer succeeded ("not deleting files as there were IO errors").
+ * listing and transfer succeeded ("not deleting files as there were IO errors"), within
+ * --max-delete and --max-delete-size, and never when the source had no objects at all
+ * (unless --allow-empty-source).
  */
 export async function runSync(ctx: OperationContext, req: SyncRequest): Promise<void> {
   const engine = new SyncEngine(ctx, req);
@@ -49,6 +52,17 @@ class SyncEngine {
   private stopError: unknown;
   /** Deletes handed to the pool by --delete-during, counted before they finish. */
   private deletesQueued = 0;
+  /** Their sizes, for --max-delete-size. */
+  private deleteBytesQueued = 0;
+  /** Source objects the march has reported (after the filters), in every pass. */
+  private srcObjects = 0;
+  /**
+   * The empty-source guard is on: a sync whose source has no objects deletes nothing
+   * (no --allow-empty-source).
+   */
+  private readonly guarding: boolean;
+  /** --delete-during deletes found before the first source object: held until one is seen. */
+  private readonly heldDeletes: Obj[] = [];
   /** Detaches from the caller's signal once the run is over. */
   dispose: () => void = () => undefined;
 
@@ -74,6 +88,7 @@ class SyncEngine {
     this.transfers = new BoundedPool(ctx.opt.transfers, onError, ctx.opt.transfers * 2);
     this.deletes = new BoundedPool(ctx.opt.checkers, onError, ctx.opt.checkers);
     this.deleting = req.mode === 'sync' && !req.srcFile;
+    this.guarding = this.deleting && !ctx.opt.allowEmptySource;
   }
 
   /**
@@ -101,8 +116,10 @@ class SyncEngine {
 
   async run(): Promise<void> {
     const { ctx, req } = this;
-    if (!ctx.opt.dryRun) await req.fdst.mkdir('');
+    if (!ctx.opt.dryRun) await req.fdst.mkdir('', { signal: ctx.signal });
     if (req.srcFile) return this.runFile(req.srcFile);
+    /** Set when the empty-source guard withheld the deletes; the run ends with it once the copies are done. */
+    let refused: Error | undefined;
     if (this.deleting && ctx.opt.deleteMode === 'before') {
       await this.marchOnce('deletes');
       this.throwIfStopped();
@@ -110,7 +127,8 @@ class SyncEngine {
         logError(undefined, 'not deleting files as there were IO errors');
         return;
       }
-      await this.deleteCollected();
+      refused = this.emptySourceRefusal(this.toDelete);
+      if (!refused) await this.deleteCollected();
     }
     await this.marchOnce(this.deleting && ctx.opt.deleteMode === 'before' ? 'copies' : 'all');
     await this.transfers.drain();
@@ -122,14 +140,48 @@ class SyncEngine {
       logError(undefined, 'not deleting files or directories as there were IO errors');
       return;
     }
+    if (ctx.opt.deleteMode === 'after') refused ??= this.emptySourceRefusal(this.toDelete);
+    if (ctx.opt.deleteMode === 'during') refused ??= this.emptySourceRefusal(this.heldDeletes);
+    if (refused) {
+      // Counted, not logged: the runner shows it as the run's one closing line.
+      ctx.stats.countError(refused);
+      throw refused;
+    }
     if (ctx.opt.deleteMode === 'after') await this.deleteCollected();
     await this.removeDstOnlyDirs();
   }
 
+  /**
+   * The empty-source guard: a source that listed no objects (all of it, without errors,
+   * after the filters) while the destination has objects to delete is far more often a
+   * mistyped path, an unmounted disk or a filter that excludes everything than a wish to
+   * empty the destination. Returns the refusal (and forgets the deletes), or undefined.
+   */
+  private emptySourceRefusal(pending: Obj[]): Error | undefined {
+    if (!this.guarding || this.srcObjects > 0 || pending.length === 0) return undefined;
+    const n = pending.length;
+    pending.length = 0;
+    this.dstOnlyDirs.length = 0;
+    const { fsrc, fdst } = this.req;
+    const found = this.ctx.filter.active ? `no file in the source ${fsrc} passes the filters` : `the source ${fsrc} has no files (a wrong path? an unmounted disk?)`;
+    return fsError(
+      'emptySource',
+      `not deleting anything: ${found}, so sync would delete all ${n} file${n === 1 ? '' : 's'} in ${fdst}; pass --allow-empty-source if this is intended`,
+      { retry: 'noRetry' },
+    );
+  }
+
+  /** Counts a source object; the first one releases the --delete-during deletes held until now. */
+  private async sawSrcObject(): Promise<void> {
+    this.srcObjects++;
+    if (this.srcObjects !== 1 || this.heldDeletes.length === 0) return;
+    for (const obj of this.heldDeletes.splice(0)) await this.queueDuringDelete(obj);
+  }
+
   private async runFile(leaf: string): Promise<void> {
     const { req } = this;
-    const src = await req.fsrc.newObject(leaf);
-    const dst = await req.fdst.newObject(leaf).catch((err) => {
+    const src = await req.fsrc.newObject(leaf, { signal: this.ctx.signal });
+    const dst = await req.fdst.newObject(leaf, { signal: this.ctx.signal }).catch((err) => {
       if (isKind(err, 'objectNotFound')) return undefined;
       throw err;
     });
@@ -159,8 +211,11 @@ class SyncEngine {
         srcOnly: async (e) => {
           if (e.kind === 'dir') {
             if (copies && ctx.opt.createEmptySrcDirs) this.srcDirs.push(e);
-            return copies;
+            // The deletes-only pass (--delete-before) looks inside too until the source
+            // is known to hold an object, for the empty-source guard.
+            return copies || (this.guarding && this.srcObjects === 0);
           }
+          await this.sawSrcObject();
           if (copies) await this.transfer(e, undefined);
           return false;
         },
@@ -180,6 +235,7 @@ class SyncEngine {
             this.countError(s.remote, fsError('isDir', `${s.remote}: can't sync a file over a directory or a directory over a file`, { retry: 'noRetry' }));
             return false;
           }
+          await this.sawSrcObject();
           if (copies) await this.check(s, d);
           return false;
         },
@@ -212,6 +268,12 @@ class SyncEngine {
     ctx.stats.totalBytes += Math.max(0, src.size);
     await this.transfers.submit(async () => {
       try {
+        // -i asks here (--dry-run is handled, and logged, by copyObject itself).
+        if (!ctx.opt.dryRun && ctx.interactive && (await skipDestructiveAsk(ctx, src.remote, 'copy', `(size ${src.size})`))) {
+          ctx.stats.totalTransfers--;
+          ctx.stats.totalBytes -= Math.max(0, src.size);
+          return;
+        }
         await copyObject(ctx, req.fdst, dst, src.remote, src);
         if (ctx.opt.dryRun) ctx.stats.transfers++;
       } catch (err) {
@@ -229,14 +291,30 @@ class SyncEngine {
       this.toDelete.push(obj);
       return;
     }
-    if (this.ctx.stats.errors > 0) return; // also stops further deletes once the limit was hit
+    // Until the source has shown an object, an empty source can't be ruled out.
+    if (this.guarding && this.srcObjects === 0) {
+      this.heldDeletes.push(obj);
+      return;
+    }
+    await this.queueDuringDelete(obj);
+  }
+
+  private async queueDuringDelete(obj: Obj): Promise<void> {
+    const { maxDelete, maxDeleteSize } = this.ctx.opt;
+    if (this.ctx.stats.errors > 0) return; // also stops further deletes once a limit was hit
     // Counted when queued, not when done: deletes run concurrently, so stats.deletes
     // lags behind and would let every queued delete through.
-    if (this.ctx.opt.maxDelete >= 0 && this.deletesQueued >= this.ctx.opt.maxDelete) {
-      this.countError(obj.remote, maxDeleteError(this.ctx.opt.maxDelete));
+    if (maxDelete >= 0 && this.deletesQueued >= maxDelete) {
+      this.countError(obj.remote, maxDeleteError(maxDelete));
+      return;
+    }
+    const size = Math.max(0, obj.size);
+    if (maxDeleteSize >= 0 && this.deleteBytesQueued + size > maxDeleteSize) {
+      this.countError(obj.remote, maxDeleteSizeError(maxDeleteSize));
       return;
     }
     this.deletesQueued++;
+    this.deleteBytesQueued += size;
     await this.deletes.submit(() => this.deleteOne(obj));
   }
 
@@ -257,12 +335,16 @@ class SyncEngine {
     }
   }
 
-  /** --delete-after and --delete-before: all or nothing against --max-delete. */
+  /** --delete-after and --delete-before: all or nothing against --max-delete and --max-delete-size. */
   private async deleteCollected(): Promise<void> {
-    const { maxDelete } = this.ctx.opt;
-    if (maxDelete >= 0 && this.toDelete.length > maxDelete) {
+    const { maxDelete, maxDeleteSize } = this.ctx.opt;
+    const bytes = this.toDelete.reduce((sum, o) => sum + Math.max(0, o.size), 0);
+    const err =
+      maxDelete >= 0 && this.toDelete.length > maxDelete ? maxDeleteError(maxDelete, this.toDelete.length)
+      : maxDeleteSize >= 0 && bytes > maxDeleteSize ? maxDeleteSizeError(maxDeleteSize, this.toDelete.length, bytes)
+      : undefined;
+    if (err) {
       // Counted here like --max-transfer, so the run's stats show it (the runner does not count it twice).
-      const err = maxDeleteError(maxDelete, this.toDelete.length);
       this.countError(undefined, err);
       throw err;
     }
@@ -278,9 +360,9 @@ class SyncEngine {
     // Deepest first, so parents are empty by the time they are reached.
     const dirs = this.dstOnlyDirs.splice(0).sort((a, b) => b.split('/').length - a.split('/').length || (a < b ? 1 : -1));
     for (const dir of dirs) {
-      if (skipDestructive(this.ctx, dir, 'remove directory')) continue;
+      if (await skipDestructiveAsk(this.ctx, dir, 'remove directory')) continue;
       try {
-        await this.req.fdst.rmdir(dir);
+        await this.req.fdst.rmdir(dir, { signal: this.ctx.signal });
         this.ctx.stats.deletedDirs++;
         logInfo(dir, 'Removing directory');
       } catch (err) {
@@ -292,9 +374,9 @@ class SyncEngine {
 
   private async makeSrcDirs(): Promise<void> {
     for (const dir of this.srcDirs.splice(0)) {
-      if (skipDestructive(this.ctx, dir.remote, 'make directory')) continue;
+      if (await skipDestructiveAsk(this.ctx, dir.remote, 'make directory')) continue;
       try {
-        await this.req.fdst.mkdir(dir.remote);
+        await this.req.fdst.mkdir(dir.remote, { signal: this.ctx.signal });
       } catch (err) {
         this.countError(dir.remote, err);
       }
@@ -308,6 +390,16 @@ function maxDeleteError(limit: number, wanted?: number): Error {
     wanted === undefined
       ? `--max-delete threshold (${limit}) reached: not deleting any more files`
       : `--max-delete threshold (${limit}) reached: ${wanted} files to delete, so none were deleted`,
+    { retry: 'fatal' },
+  );
+}
+
+function maxDeleteSizeError(limit: number, files?: number, bytes?: number): Error {
+  return fsError(
+    'maxDeleteReached',
+    files === undefined
+      ? `--max-delete-size threshold (${formatSize(limit)}) reached: not deleting any more files`
+      : `--max-delete-size threshold (${formatSize(limit)}) reached: ${files} files of ${formatSize(bytes!)} in all to delete, so none were deleted`,
     { retry: 'fatal' },
   );
 }
