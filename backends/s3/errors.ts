@@ -34,6 +34,8 @@ const RETRYABLE = new Set([
   'OperationAborted',
 ]);
 const NETWORK = new Set(['ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ECONNREFUSED', 'EAI_AGAIN', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNABORTED']);
+// Node's names for a certificate that does not verify (self-signed, unknown CA, wrong host, expired).
+const CERTIFICATE = /^(DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT(_LOCALLY)?|CERT_HAS_EXPIRED|CERT_NOT_YET_VALID|ERR_TLS_CERT_ALTNAME_INVALID|CERT_UNTRUSTED|CERT_SIGNATURE_FAILURE)$/;
 // 4xx statuses that retrying can fix: the server timed out waiting, or asks to slow down.
 const RETRYABLE_4XX = new Set([408, 429]);
 
@@ -73,6 +75,9 @@ export function mapS3Error(err: unknown, c: ErrorContext): FsError {
   }
   const tls = plainHttpAnswer(e, c.endpoint);
   if (tls) return fsError('config', `${where}: ${tls}`, opts('noRetry'));
+  if (CERTIFICATE.test(e.code ?? '')) {
+    return fsError('config', `${where}: the server's TLS certificate is not trusted (${echo(e.message ?? e.code ?? '')}): give its CA certificate with --ca-cert FILE, or use --no-check-certificate (insecure)`, opts('noRetry'));
+  }
   if (code === 'NoSuchBucket') return fsError('dirNotFound', `${where}: bucket not found (NoSuchBucket)`, opts('noRetry'));
   if (code === 'NoSuchKey' || code === 'NotFound' || (status === 404 && code !== 'NoSuchUpload')) {
     const kind = c.notFound ?? 'objectNotFound';
