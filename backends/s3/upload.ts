@@ -1,16 +1,31 @@
+import { createHash } from 'node:crypto';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
-import { Upload } from '@aws-sdk/lib-storage';
-import { AbortMultipartUploadCommand, ListMultipartUploadsCommand } from '@aws-sdk/client-s3';
-import { fsError } from '../../src/fs/errors.js';
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  ListMultipartUploadsCommand,
+  ListPartsCommand,
+  PutObjectCommand,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
+import { FsError, fsError } from '../../src/fs/errors.js';
 import type { CleanupOptions, Timestamp } from '../../src/fs/types.js';
-import { logInfo, logNotice } from '../../src/lib/log.js';
+import { logDebug, logInfo, logNotice } from '../../src/lib/log.js';
 import type { S3Door } from './door.js';
 import { mapS3Error } from './errors.js';
+import { appendPart, createJournal, deleteJournal, listJournals, metaHash, readJournal, sourceExists, type Journal, type SourceIdentity, type UploadPlace } from './journal.js';
+import { checkParts, etagMd5, type SentPart } from './parts.js';
 
 /** Aborts a multipart upload (unless leave_parts_on_error); an upload already gone is fine. */
 export async function abortUpload(door: S3Door, t: { bucket: string; key: string }, uploadId: string | undefined): Promise<void> {
   if (!uploadId || door.opt.leavePartsOnError) return;
-  await door.send(new AbortMultipartUploadCommand({ Bucket: t.bucket, Key: t.key, UploadId: uploadId }), t.key, 'abort upload of').catch(() => undefined);
+  await abortQuietly(door, t.bucket, t.key, uploadId);
+}
+
+/** Aborts an upload whatever leave_parts_on_error says (a stale one, not a failed one); failures are ignored. */
+async function abortQuietly(door: S3Door, bucket: string, key: string, uploadId: string): Promise<void> {
+  await door.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }), key, 'abort upload of').catch(() => undefined);
 }
 
 /**
@@ -29,14 +44,26 @@ export class ExactSize extends Transform {
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
     this.seen += chunk.length;
-    if (this.seen > this.size) cb(fsError('other', `${this.remote}: source is larger than its stated size ${this.size}`, { retry: 'retryable' }));
+    if (this.seen > this.size) cb(largerError(this.remote, this.size));
     else cb(null, chunk);
   }
 
   override _flush(cb: TransformCallback): void {
-    if (this.seen !== this.size) cb(fsError('other', `${this.remote}: corrupted on transfer: expected ${this.size} bytes, got ${this.seen}`, { retry: 'retryable' }));
+    if (this.seen !== this.size) cb(shortError(this.remote, this.size, this.seen));
     else cb();
   }
+}
+
+function largerError(remote: string, size: number): FsError {
+  return fsError('other', `${remote}: source is larger than its stated size ${size}`, { retry: 'retryable' });
+}
+
+function shortError(remote: string, size: number, got: number): FsError {
+  return fsError('other', `${remote}: corrupted on transfer: expected ${size} bytes, got ${got}`, { retry: 'retryable' });
+}
+
+function closedError(remote: string): FsError {
+  return fsError('other', `upload ${remote}: the source was closed before its end`, { retry: 'retryable' });
 }
 
 /**
@@ -56,7 +83,7 @@ export function checkStartable(data: Readable, signal: AbortSignal | undefined, 
 export function forwardSourceEnd(data: Readable, into: Transform, remote: string): void {
   data.once('error', (e) => into.destroy(e));
   data.once('close', () => {
-    if (!data.readableEnded && !into.destroyed) into.destroy(data.errored ?? fsError('other', `upload ${remote}: the source was closed before its end`, { retry: 'retryable' }));
+    if (!data.readableEnded && !into.destroyed) into.destroy(data.errored ?? closedError(remote));
   });
 }
 
@@ -83,85 +110,498 @@ export function partSizeFor(size: number, chunkSize: number, maxParts: number): 
 }
 
 /**
- * A multipart upload through lib-storage: upload_concurrency parts at once, and on any
- * failure or interrupt the upload is aborted so no parts are left behind (unless
- * leave_parts_on_error). The byte count is checked before the upload is completed.
+ * Cuts the source into parts, one buffer each: partSize bytes, the last one shorter. With a
+ * stated size, a source that ends early or goes on past it fails (so a wrong object is never
+ * completed); a source that fails or is closed before its end fails the read.
  */
-export async function uploadMultipart(fs: S3Door, t: MultipartTarget, data: Readable): Promise<{ size: number; etag: string }> {
-  let bytes = 0;
-  const counted = new Transform({
-    transform(chunk: Buffer, _enc, cb) {
-      bytes += chunk.length;
-      if (t.size >= 0 && bytes > t.size) cb(fsError('other', `${t.remote}: source is larger than its stated size ${t.size}`, { retry: 'retryable' }));
-      else cb(null, chunk);
-    },
-    flush(cb) {
-      if (t.size >= 0 && bytes !== t.size) cb(fsError('other', `${t.remote}: corrupted on transfer: expected ${t.size} bytes, got ${bytes}`, { retry: 'retryable' }));
-      else cb();
-    },
-  });
-  checkStartable(data, t.signal, t.remote);
-  forwardSourceEnd(data, counted, t.remote);
-  const upload = new Upload({
-    client: fs.client,
-    params: { ...fs.writeParams(t.bucket, t.key), Body: data.pipe(counted), Metadata: t.metadata },
-    partSize: partSizeFor(t.size, fs.opt.chunkSize, fs.opt.maxUploadParts),
-    queueSize: fs.opt.uploadConcurrency,
-    leavePartsOnError: fs.opt.leavePartsOnError,
-  });
-  const stop = () => void upload.abort().catch(() => undefined);
-  t.signal?.addEventListener('abort', stop, { once: true });
-  // A source error must fail the upload even if lib-storage is between reads.
-  let sourceError: unknown;
-  counted.once('error', (e) => {
-    sourceError = e;
-    stop();
-  });
-  try {
-    const res = await upload.done();
-    if (sourceError !== undefined) throw sourceError;
+class PartReader {
+  /** Bytes read so far. */
+  read = 0;
+  /** The source has ended (and, with a stated size, was checked to end there). */
+  ended = false;
+  private rest: Buffer | undefined;
+  private readonly it: AsyncIterator<unknown>;
+
+  constructor(
+    data: Readable,
+    private readonly t: MultipartTarget,
+    private readonly partSize: number,
+    private readonly interrupted: () => FsError | undefined,
+  ) {
+    this.it = data[Symbol.asyncIterator]();
+  }
+
+  /** The next part, or undefined after the last. */
+  async next(): Promise<Buffer | undefined> {
+    if (this.ended) return undefined;
+    const known = this.t.size >= 0;
+    const want = known ? Math.min(this.partSize, this.t.size - this.read) : this.partSize;
+    if (want === 0) {
+      await this.expectEnd();
+      return undefined;
+    }
+    const buf = Buffer.allocUnsafe(want);
+    let filled = 0;
+    while (filled < want) {
+      let chunk = this.rest;
+      this.rest = undefined;
+      if (!chunk) {
+        chunk = await this.pull();
+        if (chunk === undefined) {
+          this.ended = true;
+          break;
+        }
+      }
+      const n = Math.min(chunk.length, want - filled);
+      chunk.copy(buf, filled, 0, n);
+      filled += n;
+      if (n < chunk.length) this.rest = chunk.subarray(n);
+    }
+    this.read += filled;
+    if (known && filled < want) throw shortError(this.t.remote, this.t.size, this.read);
+    // The last part of a stated size: the source must end here.
+    if (known && this.read === this.t.size) await this.expectEnd();
+    if (filled === 0) return undefined;
+    return filled === want ? buf : buf.subarray(0, filled);
+  }
+
+  private async expectEnd(): Promise<void> {
+    if (this.rest && this.rest.length > 0) throw largerError(this.t.remote, this.t.size);
+    for (;;) {
+      const more = await this.pull();
+      if (more === undefined) break;
+      if (more.length > 0) throw largerError(this.t.remote, this.t.size);
+    }
+    this.ended = true;
+  }
+
+  private async pull(): Promise<Buffer | undefined> {
+    try {
+      const r = await this.it.next();
+      if (r.done) return undefined;
+      const v = r.value;
+      return Buffer.isBuffer(v) ? v : Buffer.from(v as Uint8Array);
+    } catch (err) {
+      throw this.interrupted() ?? ((err as NodeJS.ErrnoException)?.code === 'ERR_STREAM_PREMATURE_CLOSE' ? closedError(this.t.remote) : err);
+    }
+  }
+}
+
+interface KnownPart {
+  etag: string;
+  md5: string;
+}
+
+const unquote = (etag: string) => etag.replace(/^"|"$/g, '');
+
+function isNoSuchUpload(err: unknown): boolean {
+  const cause = err instanceof FsError ? (err.cause as { name?: string; Code?: string } | undefined) : (err as { name?: string; Code?: string });
+  return cause?.name === 'NoSuchUpload' || cause?.Code === 'NoSuchUpload';
+}
+
+/**
+ * nclone's own multipart upload. The source is read into part buffers (at most
+ * upload_concurrency being sent and one being filled), each sent with UploadPart through the
+ * door with its Content-MD5, so the server checks it and the pacer can send it again from its
+ * buffer. The parts are checked (numbers, ETags, bytes) before CompleteMultipartUpload.
+ *
+ * An upload of a source with an origin and a size is journaled (journal.ts): a rerun after a
+ * kill or an interrupt lists the parts on the server, checks them against the journal and
+ * the source, and sends only the missing ones. An interrupt keeps a journaled upload for that
+ * rerun; any other failure aborts the upload (unless leave_parts_on_error) and waits for the
+ * abort, so nothing is left.
+ */
+class MultipartUpload {
+  private readonly stop = new AbortController();
+  private readonly signal: AbortSignal;
+  private failure: unknown;
+  private uploadId: string | undefined;
+  private journal: Journal | undefined;
+  private readonly place: UploadPlace;
+  private readonly journaled: boolean;
+  /** Parts on the server from an earlier run, trusted once the source's bytes match. */
+  private readonly known = new Map<number, KnownPart>();
+  private readonly sent: SentPart[] = [];
+  private readonly reader: PartReader;
+  private readonly contentMd5: boolean;
+
+  constructor(
+    private readonly door: S3Door,
+    private readonly t: MultipartTarget,
+    private readonly data: Readable,
+    private readonly partSize: number,
+  ) {
+    this.signal = t.signal ? AbortSignal.any([t.signal, this.stop.signal]) : this.stop.signal;
+    this.place = { remote: door.name, endpoint: door.opt.endpoint, bucket: t.bucket, key: t.key };
+    this.journaled = t.origin !== undefined && t.origin !== '' && t.size > 0;
+    this.reader = new PartReader(data, t, partSize, () => (t.signal?.aborted ? this.interruptError() : undefined));
+    this.contentMd5 = !door.opt.disableChecksum && door.quirks.contentMd5;
+  }
+
+  private interruptError(): FsError {
+    const r = this.t.signal?.reason;
+    return r instanceof FsError ? r : fsError('other', `upload ${this.t.remote}: interrupted`, { retry: 'fatal' });
+  }
+
+  /** The first failure stops everything: the source is released and requests under way are cancelled. */
+  private fail(err: unknown): void {
+    if (this.failure !== undefined) return;
+    this.failure = err;
+    this.stop.abort(err);
+    // (Without an error: the failure is reported here, not through the source's listeners.)
+    if (!this.reader.ended && !this.data.destroyed) this.data.destroy();
+  }
+
+  private get totalParts(): number {
+    return Math.ceil(this.t.size / this.partSize);
+  }
+
+  private identity(): SourceIdentity {
+    return { origin: this.t.origin ?? '', size: this.t.size, modTime: this.t.modTime === undefined ? '' : String(this.t.modTime), partSize: this.partSize, meta: metaHash(this.t.metadata) };
+  }
+
+  async run(): Promise<{ size: number; etag: string }> {
+    const onAbort = () => this.fail(this.interruptError());
+    const onError = (e: unknown) => this.fail(this.t.signal?.aborted ? this.interruptError() : e);
+    const onClose = () => {
+      if (!this.data.readableEnded) this.fail(this.t.signal?.aborted ? this.interruptError() : (this.data.errored ?? closedError(this.t.remote)));
+    };
+    this.t.signal?.addEventListener('abort', onAbort, { once: true });
+    this.data.on('error', onError);
+    this.data.once('close', onClose);
+    try {
+      if (this.journaled) await this.prepareResume();
+      const first = await this.reader.next();
+      // Unknown size and it all fit in one part (or nothing at all): one PUT, no multipart.
+      if (this.uploadId === undefined && (this.t.size === 0 || (this.t.size < 0 && this.reader.ended))) return await this.putSingle(first ?? Buffer.alloc(0));
+      if (this.uploadId === undefined) await this.create();
+      await this.sendParts(first);
+      return await this.complete();
+    } catch (err) {
+      throw await this.failed(err);
+    } finally {
+      this.t.signal?.removeEventListener('abort', onAbort);
+      this.data.off('error', onError);
+      this.data.off('close', onClose);
+    }
+  }
+
+  /** With a journal of the same upload of the same source: the parts on the server that can be kept. */
+  private async prepareResume(): Promise<void> {
+    let j: Journal | undefined;
+    try {
+      j = readJournal(this.place);
+    } catch {
+      j = undefined;
+    }
+    if (!j) return;
+    const id = this.identity();
+    const h = j.head;
+    if (h.origin !== id.origin || h.size !== id.size || h.modTime !== id.modTime || h.partSize !== id.partSize || h.meta !== id.meta) {
+      logNotice(this.t.remote, 'the source (or the part size) changed since its interrupted upload began: starting over');
+      await abortQuietly(this.door, this.t.bucket, this.t.key, h.uploadId);
+      deleteJournal(j);
+      return;
+    }
+    let parts: { PartNumber?: number; ETag?: string; Size?: number }[];
+    try {
+      parts = await listParts(this.door, this.t, h.uploadId, this.signal);
+    } catch (err) {
+      if (!isNoSuchUpload(err)) throw err;
+      logNotice(this.t.remote, 'the interrupted upload is no longer on the server: starting over');
+      deleteJournal(j);
+      return;
+    }
+    const total = this.totalParts;
+    for (const p of parts) {
+      const n = p.PartNumber;
+      if (n === undefined || n < 1 || n > total || !p.ETag) continue;
+      const size = n < total ? this.partSize : this.t.size - this.partSize * (total - 1);
+      if (p.Size !== size) continue;
+      const jp = j.parts.get(n);
+      if (jp) {
+        // The journal and the server must agree on the part; if not, it is sent again.
+        if (unquote(jp.etag) === unquote(p.ETag) && jp.size === size) this.known.set(n, { etag: p.ETag, md5: jp.md5 });
+      } else {
+        // Sent but not journaled (killed between the answer and the write): usable when its ETag is its MD5.
+        const md5 = this.door.sseChangesEtag ? undefined : etagMd5(p.ETag);
+        if (md5) this.known.set(n, { etag: p.ETag, md5 });
+      }
+    }
+    this.uploadId = h.uploadId;
+    this.journal = j;
+    logInfo(undefined, `resuming upload of ${this.t.remote}: ${this.known.size} of ${total} parts already uploaded`);
+  }
+
+  private async create(): Promise<void> {
+    const res = await this.door.send<{ UploadId?: string }>(
+      new CreateMultipartUploadCommand({ ...this.door.writeParams(this.t.bucket, this.t.key), Metadata: this.t.metadata }),
+      this.t.remote,
+      'start upload of',
+      { signal: this.signal },
+    );
+    if (!res.UploadId) throw fsError('other', `start upload of ${this.door.name}:${this.t.remote}: the server answered without an upload id`, { retry: 'retryable' });
+    this.uploadId = res.UploadId;
+    if (!this.journaled) return;
+    try {
+      this.journal = createJournal({ v: 1, ...this.place, ...this.identity(), uploadId: res.UploadId, created: Date.now() });
+    } catch (err) {
+      logDebug(this.t.remote, `can't keep a journal to resume this upload: ${(err as Error).message}`);
+    }
+  }
+
+  private record(part: SentPart): void {
+    if (!this.journal || this.journal.parts.get(part.PartNumber)?.etag === part.ETag) return;
+    try {
+      appendPart(this.journal, { n: part.PartNumber, etag: part.ETag, md5: part.md5, size: part.size });
+    } catch (err) {
+      logDebug(this.t.remote, `can't write the upload's journal, it won't be resumable: ${(err as Error).message}`);
+      try {
+        deleteJournal(this.journal);
+      } catch {
+        // Nothing more to do: a journal that can't be written or removed is left to cleanup.
+      }
+      this.journal = undefined;
+    }
+  }
+
+  private async sendParts(first: Buffer | undefined): Promise<void> {
+    const concurrency = Math.max(1, this.door.opt.uploadConcurrency);
+    const inflight = new Set<Promise<void>>();
+    let buf = first;
+    let n = 1;
+    while (buf !== undefined && this.failure === undefined) {
+      if (n > this.door.opt.maxUploadParts) {
+        this.fail(
+          fsError('other', `${this.t.remote}: a stream of unknown size can be at most ${this.door.opt.maxUploadParts} parts of ${this.partSize} bytes: raise --s3-chunk-size`, {
+            retry: 'noRetry',
+          }),
+        );
+        break;
+      }
+      const known = this.known.get(n);
+      if (known) {
+        const md5 = createHash('md5').update(buf).digest('hex');
+        if (md5 !== known.md5) {
+          logNotice(this.t.remote, `part ${n} of the source differs from the part uploaded before the interruption: the source changed, starting over`);
+          this.fail(fsError('other', `${this.t.remote}: the source changed since its interrupted upload began (part ${n} differs): starting over`, { retry: 'retryable' }));
+          break;
+        }
+        const part = { PartNumber: n, ETag: known.etag, size: buf.length, md5 };
+        this.sent.push(part);
+        this.record(part);
+      } else {
+        while (inflight.size >= concurrency && this.failure === undefined) await Promise.race(inflight);
+        if (this.failure !== undefined) break;
+        const job: Promise<void> = this.sendPart(n, buf).then(
+          () => void inflight.delete(job),
+          (err: unknown) => {
+            inflight.delete(job);
+            this.fail(this.t.signal?.aborted ? this.interruptError() : err);
+          },
+        );
+        inflight.add(job);
+      }
+      buf = undefined;
+      n++;
+      try {
+        buf = await this.reader.next();
+      } catch (err) {
+        this.fail(err);
+      }
+    }
+    // Every request has ended before this returns, so an abort comes after the last part.
+    await Promise.allSettled([...inflight]);
+    if (this.failure !== undefined) throw this.failure;
+  }
+
+  private async sendPart(n: number, buf: Buffer): Promise<void> {
+    const md5 = createHash('md5').update(buf).digest();
+    const res = await this.door.send<{ ETag?: string }>(
+      new UploadPartCommand({
+        Bucket: this.t.bucket,
+        Key: this.t.key,
+        UploadId: this.uploadId,
+        PartNumber: n,
+        Body: buf,
+        ContentLength: buf.length,
+        ContentMD5: this.contentMd5 ? md5.toString('base64') : undefined,
+      }),
+      this.t.remote,
+      `upload part ${n} of`,
+      { signal: this.signal },
+    );
+    if (!res.ETag) throw fsError('other', `upload part ${n} of ${this.door.name}:${this.t.remote}: the server answered without an ETag`, { retry: 'retryable' });
+    const part = { PartNumber: n, ETag: res.ETag, size: buf.length, md5: md5.toString('hex') };
+    this.sent.push(part);
+    this.record(part);
+  }
+
+  private async complete(): Promise<{ size: number; etag: string }> {
+    const bytes = this.t.size >= 0 ? this.t.size : this.reader.read;
+    const count = this.t.size >= 0 ? this.totalParts : Math.max(...this.sent.map((p) => p.PartNumber), 0);
+    const parts = checkParts(this.t.remote, this.sent, { bytes, count, etagIsMd5: !this.door.sseChangesEtag });
+    const res = await this.door.send<{ ETag?: string; Key?: string; Location?: string }>(
+      new CompleteMultipartUploadCommand({ Bucket: this.t.bucket, Key: this.t.key, UploadId: this.uploadId, MultipartUpload: { Parts: parts } }),
+      this.t.remote,
+      'finish upload of',
+      { signal: this.signal },
+    );
+    // S3 may answer 200 and only then fail, with an <Error> body: no result is no object.
+    if (res.ETag === undefined && res.Key === undefined && res.Location === undefined) {
+      throw fsError('other', `finish upload of ${this.door.name}:${this.t.remote}: the server answered 200 but sent no result (an error after the answer began?)`, { retry: 'retryable' });
+    }
+    this.uploadId = undefined;
+    if (this.journal) deleteJournal(this.journal);
     return { size: bytes, etag: res.ETag ?? '' };
-  } catch (err) {
-    // done() can reject on an abort before lib-storage has aborted the upload itself: do it
-    // here and wait for it, so no parts are left once this returns.
-    await abortUpload(fs, t, (upload as unknown as { uploadId?: string }).uploadId);
-    throw sourceError ?? mapS3Error(err, fs.errorContext(t.remote, 'upload'));
-  } finally {
-    t.signal?.removeEventListener('abort', stop);
+  }
+
+  private async putSingle(body: Buffer): Promise<{ size: number; etag: string }> {
+    const md5 = createHash('md5').update(body).digest();
+    const res = await this.door.send<{ ETag?: string }>(
+      new PutObjectCommand({
+        ...this.door.writeParams(this.t.bucket, this.t.key),
+        Body: body,
+        ContentLength: body.length,
+        Metadata: this.t.metadata,
+        ContentMD5: this.contentMd5 ? md5.toString('base64') : undefined,
+      }),
+      this.t.remote,
+      'upload',
+      { signal: this.signal },
+    );
+    return { size: body.length, etag: res.ETag ?? '' };
+  }
+
+  /** After a failure: keep an interrupted journaled upload, abort any other, and say why it failed. */
+  private async failed(err: unknown): Promise<unknown> {
+    const interrupted = this.t.signal?.aborted === true;
+    const error = interrupted ? this.interruptError() : (this.failure ?? err);
+    if (!this.data.destroyed) this.data.destroy();
+    if (this.uploadId !== undefined) {
+      if (interrupted && this.journal) {
+        logNotice(this.t.remote, `interrupted: kept the unfinished upload (${this.sent.length} of ${this.totalParts} parts on the server) so that the next run of the same command resumes it ("nclone cleanup" removes it)`);
+        return error;
+      }
+      await abortUpload(this.door, this.t, this.uploadId);
+      if (this.journal && !this.door.opt.leavePartsOnError) deleteJournal(this.journal);
+    }
+    if (error instanceof FsError || this.failure === error) return error;
+    return mapS3Error(error, this.door.errorContext(this.t.remote, 'upload'));
+  }
+}
+
+/** The parts of an upload on the server, every page (a page marker that repeats is an error). */
+async function listParts(door: S3Door, t: { bucket: string; key: string; remote: string }, uploadId: string, signal: AbortSignal): Promise<{ PartNumber?: number; ETag?: string; Size?: number }[]> {
+  const out: { PartNumber?: number; ETag?: string; Size?: number }[] = [];
+  const seen = new Set<string>();
+  let marker: string | undefined;
+  for (;;) {
+    const res = await door.send<{ Parts?: { PartNumber?: number; ETag?: string; Size?: number }[]; IsTruncated?: boolean; NextPartNumberMarker?: string | number }>(
+      new ListPartsCommand({ Bucket: t.bucket, Key: t.key, UploadId: uploadId, PartNumberMarker: marker }),
+      t.remote,
+      'list the uploaded parts of',
+      { signal },
+    );
+    out.push(...(res.Parts ?? []));
+    if (!res.IsTruncated) return out;
+    const next = res.NextPartNumberMarker === undefined ? '' : String(res.NextPartNumberMarker);
+    if (next === '' || seen.has(next) || next === marker) throw mapS3Error(new Error('the listing of uploaded parts repeats itself'), door.errorContext(t.remote, 'list the uploaded parts of'));
+    seen.add(next);
+    marker = next;
   }
 }
 
 /**
- * Aborts unfinished multipart uploads below bucket/prefix (rclone's cleanup), those started
- * longer ago than maxAgeMs when given.
+ * A multipart upload of the source: see MultipartUpload. Returns the bytes sent and the
+ * object's ETag.
  */
-export async function cleanupUploads(door: S3Door, bucket: string, prefix: string, o: CleanupOptions): Promise<void> {
+export async function uploadMultipart(door: S3Door, t: MultipartTarget, data: Readable): Promise<{ size: number; etag: string }> {
+  checkStartable(data, t.signal, t.remote);
+  const partSize = partSizeFor(t.size, door.opt.chunkSize, door.opt.maxUploadParts);
+  return new MultipartUpload(door, t, data, partSize).run();
+}
+
+interface PendingUpload {
+  Key: string;
+  UploadId: string;
+  Initiated?: Date;
+}
+
+/** Every unfinished multipart upload below bucket/prefix. */
+async function listUploads(door: S3Door, bucket: string, prefix: string, signal: AbortSignal | undefined): Promise<PendingUpload[]> {
   let keyMarker: string | undefined;
   let idMarker: string | undefined;
   const seen = new Set<string>();
+  const out: PendingUpload[] = [];
   for (;;) {
     const res = await door.send<{
       Uploads?: { Key?: string; UploadId?: string; Initiated?: Date }[];
       IsTruncated?: boolean;
       NextKeyMarker?: string;
       NextUploadIdMarker?: string;
-    }>(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: prefix === '' ? undefined : `${prefix}/`, KeyMarker: keyMarker, UploadIdMarker: idMarker }), bucket, 'list unfinished uploads of', { signal: o.signal });
-    for (const u of res.Uploads ?? []) {
-      if (!u.Key || !u.UploadId) continue;
-      const age = u.Initiated ? Date.now() - u.Initiated.getTime() : Infinity;
-      if (o.maxAgeMs !== undefined && age < o.maxAgeMs) continue;
-      if (o.dryRun) {
-        logNotice(u.Key, 'Skipped aborting the unfinished upload as --dry-run is set');
-        continue;
-      }
-      await door.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: u.Key, UploadId: u.UploadId }), u.Key, 'abort upload of', { signal: o.signal });
-      logInfo(u.Key, 'Aborted an unfinished multipart upload');
-    }
-    if (!res.IsTruncated) return;
+    }>(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: prefix === '' ? undefined : `${prefix}/`, KeyMarker: keyMarker, UploadIdMarker: idMarker }), bucket, 'list unfinished uploads of', { signal });
+    for (const u of res.Uploads ?? []) if (u.Key && u.UploadId) out.push({ Key: u.Key, UploadId: u.UploadId, Initiated: u.Initiated });
+    if (!res.IsTruncated) return out;
     const next = `${res.NextKeyMarker ?? ''}\u0000${res.NextUploadIdMarker ?? ''}`;
     if (seen.has(next) || (!res.NextKeyMarker && !res.NextUploadIdMarker)) throw mapS3Error(new Error('the listing of unfinished uploads repeats itself'), door.errorContext(bucket, 'list unfinished uploads of'));
     seen.add(next);
     keyMarker = res.NextKeyMarker;
     idMarker = res.NextUploadIdMarker;
+  }
+}
+
+/**
+ * Removes what interrupted uploads left below bucket/prefix (rclone's cleanup, plus nclone's
+ * journals). "Old" is started at least maxAgeMs ago (every upload when maxAgeMs is not given).
+ * - A journal whose upload is no longer on the server is deleted.
+ * - A journaled upload is aborted (and its journal deleted) when it is old or its source
+ *   file is gone; a younger one whose source is still there is kept, for the next run to resume.
+ * - An upload with no journal here (another tool's, or nclone's on another machine) is
+ *   aborted when old, and only with `all`.
+ * With dryRun, each is only logged.
+ */
+export async function cleanupUploads(door: S3Door, bucket: string, prefix: string, o: CleanupOptions): Promise<void> {
+  const pending = await listUploads(door, bucket, prefix, o.signal);
+  const now = Date.now();
+  const isOld = (since: number | undefined) => o.maxAgeMs === undefined || since === undefined || now - since >= o.maxAgeMs;
+  const journals = listJournals().filter(
+    (j) => j.head.remote === door.name && j.head.endpoint === door.opt.endpoint && j.head.bucket === bucket && (prefix === '' || j.head.key.startsWith(`${prefix}/`)),
+  );
+  const byId = new Map(journals.map((j) => [j.head.uploadId, j]));
+  const live = new Set(pending.map((u) => u.UploadId));
+  for (const j of journals) {
+    if (live.has(j.head.uploadId)) continue;
+    if (o.dryRun) logNotice(j.head.key, 'Skipped removing the journal of an upload no longer on the server as --dry-run is set');
+    else {
+      deleteJournal(j);
+      logInfo(j.head.key, 'Removed the journal of an upload that is no longer on the server');
+    }
+  }
+  for (const u of pending) {
+    const j = byId.get(u.UploadId);
+    const since = u.Initiated?.getTime() ?? j?.head.created;
+    let why: string;
+    if (j) {
+      const gone = !sourceExists(j.head.origin);
+      if (!gone && !isOld(since)) {
+        logInfo(u.Key, `Kept an interrupted upload of ${j.head.origin} younger than the maximum age: the next run of the same copy resumes it`);
+        continue;
+      }
+      why = gone ? `its source ${j.head.origin} is gone` : 'it is older than the maximum age';
+    } else {
+      if (!o.all || !isOld(since)) {
+        logDebug(u.Key, 'Left an unfinished upload alone (not old enough, or not started by nclone here)');
+        continue;
+      }
+      why = 'it is older than the maximum age';
+    }
+    if (o.dryRun) {
+      logNotice(u.Key, `Skipped aborting the unfinished upload (${why}) as --dry-run is set`);
+      continue;
+    }
+    await door.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: u.Key, UploadId: u.UploadId }), u.Key, 'abort upload of', { signal: o.signal });
+    if (j) deleteJournal(j);
+    logInfo(u.Key, `Aborted an unfinished multipart upload: ${why}`);
   }
 }
