@@ -1,4 +1,5 @@
 import type { CommandDef } from '../cli/command.js';
+import { cleanup } from './cleanup.js';
 import { config } from './config/index.js';
 import { copy } from './copy.js';
 import { listremotes } from './listremotes.js';
@@ -10,4 +11,4 @@ import { sync } from './sync.js';
 import { version } from './version.js';
 
 /** Every command, in the order `nclone help` lists them. */
-export const COMMANDS: CommandDef[] = [copy, sync, ls, lsl, lsd, mkdir, config, listremotes, version];
+export const COMMANDS: CommandDef[] = [copy, sync, ls, lsl, lsd, mkdir, cleanup, config, listremotes, version];
