@@ -1,4 +1,16 @@
 import { fsError, FsError, type ErrorKind } from '../../src/fs/errors.js';
+import type { CallOptions } from '../../src/fs/types.js';
+
+/** What a call stopped by its signal throws: the signal's reason when it is an Error. */
+export function abortError(signal: AbortSignal): Error {
+  return signal.reason instanceof Error ? signal.reason : fsError('other', 'interrupted', { retry: 'fatal' });
+}
+
+/** Throws at once when the call's signal has already fired. */
+export function checkSignal(options: CallOptions | undefined): void {
+  const signal = options?.signal;
+  if (signal?.aborted) throw abortError(signal);
+}
 
 /** Maps Node's errno errors onto the core's typed errors. */
 export function mapError(err: unknown, what: string, notFound: ErrorKind = 'objectNotFound'): unknown {

@@ -1,26 +1,19 @@
 import { promises as fsp, close, futimes, open, write, type BigIntStats } from 'node:fs';
 import * as path from 'node:path';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { ConfigMap } from '../../src/fs/configmap.js';
 import type { NewFsResult } from '../../src/fs/registry.js';
-import type { Dir, Entry, Features, Fs, HashType, Obj, PutOptions, SrcInfo, Timestamp } from '../../src/fs/types.js';
+import type { CallOptions, CleanupOptions, Dir, Entry, Features, Fs, HashType, Obj, PutOptions, SrcInfo, Timestamp } from '../../src/fs/types.js';
 import { corrupted, fsError } from '../../src/fs/errors.js';
-import { currentStats } from '../../src/accounting/stats.js';
 import { logError, logNotice } from '../../src/lib/log.js';
 import { LocalObject, floorToMicros, setTimes, timeArg } from './object.js';
-import { mapError } from './errors.js';
+import { abortError, checkSignal, mapError } from './errors.js';
+import { cleanupTree, forgetSwept, isTempName, registerTemp, sweepDir, sweepOnce, tempName, unregisterTemp } from './tempfiles.js';
 import { decodeName, localPath } from './encoding.js';
 import { escapeControls, quoteName } from '../../src/lib/escape.js';
 
 export const LINK_SUFFIX = '.rclonelink';
-
-/** Temporary names: unique per process (random prefix) and per write (counter), always short. */
-const TEMP_PREFIX = `.nclone-${randomBytes(4).toString('hex')}-`;
-let tempCounter = 0;
-function tempName(): string {
-  return `${TEMP_PREFIX}${(tempCounter++).toString(36)}.partial`;
-}
 
 const fdOpen = (p: string, flags: string) => new Promise<number>((res, rej) => open(p, flags, 0o666, (e, fd) => (e ? rej(e) : res(fd))));
 const fdClose = (fd: number) => new Promise<void>((res, rej) => close(fd, (e) => (e ? rej(e) : res())));
@@ -75,7 +68,12 @@ export class LocalFs implements Fs {
     return localPath(this.root, remote);
   }
 
-  async list(dir: string): Promise<Entry[]> {
+  /**
+   * nclone's temporary files (a download being written, or one a dead run left) are never
+   * listed: ls, sync comparisons and deletes only see real names.
+   */
+  async list(dir: string, options: CallOptions = {}): Promise<Entry[]> {
+    checkSignal(options);
     const dirPath = this.abs(dir);
     let names: string[];
     try {
@@ -83,20 +81,24 @@ export class LocalFs implements Fs {
     } catch (err) {
       throw mapError(err, `list ${dirPath}`, 'dirNotFound');
     }
+    checkSignal(options);
     const entries = await Promise.all(
-      names.map((n) => {
-        const name = decodeName(n);
-        return this.entry(dir === '' ? name : `${dir}/${name}`);
-      }),
+      names
+        .filter((n) => !isTempName(n))
+        .map((n) => {
+          const name = decodeName(n);
+          return this.entry(dir === '' ? name : `${dir}/${name}`, options);
+        }),
     );
+    checkSignal(options);
     return entries.filter((e): e is Entry => e !== undefined);
   }
 
   /**
-   * Stats one directory entry. While listing, problems are logged and counted and the
-   * entry skipped; otherwise they are thrown.
+   * Stats one directory entry. While listing (listing given), problems are reported
+   * through it (logged when it has no report) and the entry skipped; otherwise thrown.
    */
-  private async entry(remote: string, listing = true): Promise<Entry | undefined> {
+  private async entry(remote: string, listing?: CallOptions): Promise<Entry | undefined> {
     const p = this.abs(remote);
     try {
       let st = await fsp.lstat(p, { bigint: true });
@@ -119,15 +121,18 @@ export class LocalFs implements Fs {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT' && !(await exists(p))) return undefined; // vanished while listing
       const mapped = mapError(err, `failed to read info of ${p}`);
       if (!listing) throw mapped;
-      logError(remote, String((mapped as Error).message));
-      currentStats().countError(mapped);
+      if (listing.report) listing.report(remote, mapped);
+      else logError(remote, String((mapped as Error).message));
       return undefined;
     }
   }
 
-  async newObject(remote: string): Promise<Obj> {
+  async newObject(remote: string, options?: CallOptions): Promise<Obj> {
+    checkSignal(options);
     const asLink = this.options.links && remote.endsWith(LINK_SUFFIX);
-    const e = await this.entry(asLink ? remote.slice(0, -LINK_SUFFIX.length) : remote, false);
+    const name = asLink ? remote.slice(0, -LINK_SUFFIX.length) : remote;
+    // A temporary file is never an object, as it is never listed.
+    const e = isTempName(path.basename(this.abs(name))) ? undefined : await this.entry(name);
     // With --links, "x.rclonelink" names the symlink x, never a regular file x.
     if (e === undefined || (asLink && !(e instanceof LocalObject && e.linkTarget !== undefined))) {
       throw fsError('objectNotFound', `${remote}: object not found`, { retry: 'noRetry' });
@@ -137,10 +142,15 @@ export class LocalFs implements Fs {
   }
 
   async put(data: Readable, src: SrcInfo, options: PutOptions = {}): Promise<Obj> {
-    if (this.options.links && src.remote.endsWith(LINK_SUFFIX)) return this.putLink(data, src);
-    const target = this.abs(src.remote);
+    if (options.signal?.aborted) {
+      data.destroy();
+      throw abortError(options.signal);
+    }
+    if (this.options.links && src.remote.endsWith(LINK_SUFFIX)) return this.putLink(data, src, options);
+    const target = this.writable(src.remote);
     const dir = path.dirname(target);
     await this.ensureDir(dir, src.remote);
+    checkSignal(options);
     // Written under a temporary name and renamed into place, so a failed or interrupted
     // transfer never leaves a half-written file under the real name.
     const tmp = path.join(dir, tempName());
@@ -154,6 +164,7 @@ export class LocalFs implements Fs {
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
       if (signal?.aborted) onAbort();
+      registerTemp(tmp);
       const fd = await fdOpen(tmp, 'wx');
       try {
         // Plain descriptor writes: far cheaper per file than a write stream and a pipeline.
@@ -170,12 +181,15 @@ export class LocalFs implements Fs {
       } finally {
         await fdClose(fd);
       }
+      // Complete and verified: renamed into place even if the signal fired meanwhile.
       checkDeclared(src, expected, (type) => hashers.get(type)!.copy().digest('hex'));
       await fsp.rename(tmp, target);
     } catch (err) {
       await fsp.rm(tmp, { force: true });
+      if (signal?.aborted) throw abortError(signal);
       throw mapError(err, `write ${target}`, 'dirNotFound');
     } finally {
+      unregisterTemp(tmp);
       signal?.removeEventListener('abort', onAbort);
     }
     // The time is stored floored to the microsecond; no need to stat it back.
@@ -187,16 +201,32 @@ export class LocalFs implements Fs {
   /** Directories this Fs has made or seen, so a put into them skips mkdir. */
   private readonly knownDirs = new Set<string>();
 
+  /**
+   * Makes dir if needed, and before the first write into it in this process removes the
+   * temporary files a dead run left there (see tempfiles.ts for how they are told apart
+   * from a concurrent run's).
+   */
   private async ensureDir(dir: string, remote: string): Promise<void> {
-    if (this.knownDirs.has(dir)) return;
+    if (this.knownDirs.has(dir)) return sweepOnce(dir, this.root, false);
     await this.refuseLinkedDirs(dir, remote);
+    let made: string | undefined;
     try {
-      await fsp.mkdir(dir, { recursive: true });
+      made = await fsp.mkdir(dir, { recursive: true });
     } catch (err) {
       throw mapError(err, `make directory ${dir}`, 'dirNotFound');
     }
     if (this.knownDirs.size > 10_000) this.knownDirs.clear();
     this.knownDirs.add(dir);
+    await sweepOnce(dir, this.root, made !== undefined);
+  }
+
+  /** The OS path to write remote to; a temporary file's name is refused (it would be hidden and swept). */
+  private writable(remote: string): string {
+    const p = this.abs(remote);
+    if (isTempName(path.basename(p))) {
+      throw fsError('invalidName', `${quoteName(remote)}: not written: the name is reserved for nclone's temporary files`, { retry: 'noRetry' });
+    }
+    return p;
   }
 
   putStream(data: Readable, src: SrcInfo, options?: PutOptions): Promise<Obj> {
@@ -223,17 +253,19 @@ export class LocalFs implements Fs {
     }
   }
 
-  private async putLink(data: Readable, src: SrcInfo): Promise<Obj> {
+  private async putLink(data: Readable, src: SrcInfo, options: CallOptions): Promise<Obj> {
     const name = src.remote.slice(0, -LINK_SUFFIX.length);
     if (name === '' || name.endsWith('/')) throw fsError('invalidName', `${quoteName(src.remote)}: a link needs a name before ${LINK_SUFFIX}`, { retry: 'noRetry' });
-    const target = this.abs(name);
+    const target = this.writable(name);
     const chunks: Buffer[] = [];
     for await (const c of data) chunks.push(c as Buffer);
     const content = Buffer.concat(chunks);
     const linkTo = content.toString('utf8');
     const dir = path.dirname(target);
     await this.ensureDir(dir, src.remote);
+    checkSignal(options);
     const tmp = path.join(dir, tempName());
+    registerTemp(tmp);
     try {
       // Checked like a file's data: a corrupted link never takes the real name.
       if (src.size >= 0 && content.length !== src.size) {
@@ -246,12 +278,15 @@ export class LocalFs implements Fs {
     } catch (err) {
       await fsp.rm(tmp, { force: true });
       throw mapError(err, `make symlink ${target}`, 'dirNotFound');
+    } finally {
+      unregisterTemp(tmp);
     }
     const st = await fsp.lstat(target, { bigint: true });
     return new LocalObject(this, src.remote, Buffer.byteLength(linkTo), st.mtimeNs, linkTo);
   }
 
-  async mkdir(dir: string): Promise<void> {
+  async mkdir(dir: string, options?: CallOptions): Promise<void> {
+    checkSignal(options);
     const p = this.abs(dir);
     await this.refuseLinkedDirs(p, dir);
     try {
@@ -264,19 +299,31 @@ export class LocalFs implements Fs {
     }
   }
 
-  async rmdir(dir: string): Promise<void> {
+  /** A directory whose only entries are temporary files a dead run left counts as empty (they are removed). */
+  async rmdir(dir: string, options?: CallOptions): Promise<void> {
+    checkSignal(options);
     const p = this.abs(dir);
     this.knownDirs.clear();
+    forgetSwept();
     try {
       await fsp.rmdir(p);
     } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if ((code === 'ENOTEMPTY' || code === 'EEXIST') && (await sweepDir(p, this.root)) === 0) {
+        try {
+          return await fsp.rmdir(p);
+        } catch (again) {
+          throw mapError(again, `rmdir ${p}`, 'dirNotFound');
+        }
+      }
       throw mapError(err, `rmdir ${p}`, 'dirNotFound');
     }
   }
 
-  async move(src: Obj, remote: string): Promise<Obj> {
+  async move(src: Obj, remote: string, options?: CallOptions): Promise<Obj> {
+    checkSignal(options);
     if (!(src instanceof LocalObject) || src.linkTarget !== undefined) throw fsError('cantMove', 'can only move local files');
-    const target = this.abs(remote);
+    const target = this.writable(remote);
     await this.refuseLinkedDirs(path.dirname(target), remote);
     try {
       await fsp.mkdir(path.dirname(target), { recursive: true });
@@ -288,14 +335,21 @@ export class LocalFs implements Fs {
     return this.newObject(remote);
   }
 
-  async purge(dir: string): Promise<void> {
+  async purge(dir: string, options?: CallOptions): Promise<void> {
+    checkSignal(options);
     const p = this.abs(dir);
     this.knownDirs.clear();
+    forgetSwept();
     const st = await fsp.lstat(p).catch((err) => {
       throw mapError(err, `purge ${p}`, 'dirNotFound');
     });
     if (!st.isDirectory()) throw fsError('isFile', `purge ${p}: not a directory`, { retry: 'noRetry' });
     await fsp.rm(p, { recursive: true });
+  }
+
+  /** Removes the temporary files dead runs left anywhere under the root (see tempfiles.ts). */
+  async cleanup(options?: CleanupOptions): Promise<void> {
+    await cleanupTree(this.root, options);
   }
 }
 

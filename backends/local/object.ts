@@ -1,8 +1,8 @@
 import { promises as fsp, createReadStream, open as fsOpen } from 'node:fs';
 import { Readable } from 'node:stream';
-import type { HashType, Obj, OpenOptions, PutOptions, SrcInfo, Timestamp } from '../../src/fs/types.js';
+import type { CallOptions, HashType, Obj, OpenOptions, PutOptions, SrcInfo, Timestamp } from '../../src/fs/types.js';
 import { hashStream } from '../../src/fs/hash.js';
-import { mapError } from './errors.js';
+import { abortError, checkSignal, mapError } from './errors.js';
 import type { LocalFs } from './fs.js';
 
 /**
@@ -48,7 +48,8 @@ export class LocalObject implements Obj {
     return this.fs.abs(this.linkTarget === undefined ? this.remote : this.remote.slice(0, -'.rclonelink'.length));
   }
 
-  async modTime(): Promise<Timestamp> {
+  async modTime(options?: CallOptions): Promise<Timestamp> {
+    checkSignal(options);
     return this.mtime;
   }
 
@@ -56,15 +57,19 @@ export class LocalObject implements Obj {
     Object.assign(this.hashes, h);
   }
 
-  async hash(type: HashType): Promise<string> {
+  /** Reads the whole file unless the hash is known; the signal stops the reading. */
+  async hash(type: HashType, options?: CallOptions): Promise<string> {
+    checkSignal(options);
     const known = this.hashes[type];
     if (known !== undefined) return known;
-    const sum = await hashStream(await this.open(), type);
+    const sum = await hashStream(await this.open({ signal: options?.signal }), type);
     this.hashes[type] = sum;
     return sum;
   }
 
+  /** The signal, when it fires, fails the stream with its reason (see abortError). */
   async open(options: OpenOptions = {}): Promise<Readable> {
+    checkSignal(options);
     if (this.linkTarget !== undefined) {
       const buf = Buffer.from(this.linkTarget, 'utf8');
       return Readable.from([buf.subarray(options.start ?? 0, options.end === undefined ? undefined : options.end + 1)]);
@@ -76,7 +81,19 @@ export class LocalObject implements Obj {
     // Each read allocates a whole highWaterMark buffer: size it to the file so that many
     // small files don't churn 256 KiB buffers (and the garbage collector) each.
     const highWaterMark = Math.min(256 * 1024, Math.max(1024, this._size + 1));
-    return createReadStream('', { fd, start: options.start, end: options.end, signal: options.signal, highWaterMark });
+    const stream = createReadStream('', { fd, start: options.start, end: options.end, highWaterMark });
+    const signal = options.signal;
+    if (signal) {
+      // Not createReadStream's own signal option: that fails with a bare AbortError, where
+      // the caller should see why the run stopped.
+      const onAbort = () => stream.destroy(abortError(signal));
+      if (signal.aborted) onAbort();
+      else {
+        signal.addEventListener('abort', onAbort, { once: true });
+        stream.once('close', () => signal.removeEventListener('abort', onAbort));
+      }
+    }
+    return stream;
   }
 
   async update(data: Readable, src: SrcInfo, options?: PutOptions): Promise<void> {
@@ -87,7 +104,8 @@ export class LocalObject implements Obj {
     for (const t of options?.hashes ?? []) this.hashes[t] = await fresh.hash(t);
   }
 
-  async remove(): Promise<void> {
+  async remove(options?: CallOptions): Promise<void> {
+    checkSignal(options);
     try {
       await fsp.unlink(this.path);
     } catch (err) {
@@ -95,7 +113,8 @@ export class LocalObject implements Obj {
     }
   }
 
-  async setModTime(t: Timestamp): Promise<void> {
+  async setModTime(t: Timestamp, options?: CallOptions): Promise<void> {
+    checkSignal(options);
     try {
       await setTimes(this.path, t, this.linkTarget !== undefined);
     } catch (err) {
