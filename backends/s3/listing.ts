@@ -1,6 +1,6 @@
 import { ListObjectsCommand, ListObjectsV2Command, type _Object } from '@aws-sdk/client-s3';
 import { fsError } from '../../src/fs/errors.js';
-import { quoteName } from '../../src/lib/escape.js';
+import { escapeControls, quoteName } from '../../src/lib/escape.js';
 import type { S3Door } from './door.js';
 import { decodeListedKey } from './keys.js';
 
@@ -35,6 +35,9 @@ export async function listPages(
   const fail = (why: string, retry: 'retryable' | 'noRetry') => fsError('other', `list ${fs.name}:${quoteName(where)}: ${why}`, { retry });
   const seen = new Set<string>();
   let token: string | undefined;
+  // The last key and prefix so far: each must come after them (see inOrder).
+  let lastKey: string | undefined;
+  let lastPrefix: string | undefined;
   for (;;) {
     const res = fs.opt.listVersion === 2 ? await requestV2(fs, base, where, token, signal) : await requestV1(fs, base, where, token, encoded, signal);
     if (res === undefined) {
@@ -42,16 +45,36 @@ export async function listPages(
       // the retry costs one request.
       throw fail("the server's answer was not an S3 listing (a web page? check the endpoint)", 'retryable');
     }
-    for (const o of res.contents) o.Key = decodeListedKey(o.Key!, encoded);
-    await page(res.contents, res.prefixes.map((p) => decodeListedKey(p, encoded)));
+    if (res.truncated) {
+      if (res.next === undefined || res.next === '') throw fail('the listing cannot continue: the server says there is more but gives no marker to ask for it', 'noRetry');
+      // A marker that comes back would list the same pages forever.
+      if (seen.has(res.next)) throw fail('the listing cannot continue: the server gave a marker it already gave (it would repeat forever)', 'noRetry');
+    }
+    for (const o of res.contents) {
+      if (typeof o.Key !== 'string') throw fail('the listing has an entry without a key', 'retryable');
+      o.Key = decodeListedKey(o.Key, encoded);
+      if (lastKey !== undefined && !inOrder(lastKey, o.Key)) throw fail(`the listing is out of order ("${escapeControls(o.Key)}" came after "${escapeControls(lastKey)}"): the server does not page as S3 does`, 'noRetry');
+      lastKey = o.Key;
+    }
+    const prefixes = res.prefixes.map((p) => decodeListedKey(p, encoded));
+    for (const p of prefixes) {
+      if (lastPrefix !== undefined && !inOrder(lastPrefix, p)) throw fail(`the listing is out of order ("${escapeControls(p)}/" came after "${escapeControls(lastPrefix)}"): the server does not page as S3 does`, 'noRetry');
+      lastPrefix = p;
+    }
+    await page(res.contents, prefixes);
     if (!res.truncated) return;
-    if (res.next === undefined || res.next === '') throw fail('the listing cannot continue: the server says there is more but gives no marker to ask for it', 'noRetry');
-    // A marker that comes back would list the same pages forever. (Markers are not checked
-    // to increase: not every server sorts keys by their UTF-8 bytes.)
-    if (seen.has(res.next)) throw fail('the listing cannot continue: the server gave a marker it already gave (it would repeat forever)', 'noRetry');
-    seen.add(res.next);
+    seen.add(res.next!);
     token = res.next;
   }
+}
+
+/**
+ * S3 lists keys in ascending UTF-8 byte order, and pages continue after the last key: a
+ * listing that goes back would repeat or skip keys when paged. Some servers order by UTF-16
+ * code units instead (they differ only for characters above U+E000): either order is taken.
+ */
+function inOrder(prev: string, next: string): boolean {
+  return prev < next || Buffer.compare(Buffer.from(prev), Buffer.from(next)) < 0;
 }
 
 type Base = ConstructorParameters<typeof ListObjectsV2Command>[0];

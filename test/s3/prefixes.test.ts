@@ -56,10 +56,12 @@ describe.each(SIGNATURES)('folder markers and empty prefixes, signature $sig', (
     }
   });
 
-  it('syncs from a folder marker as from an empty directory that exists', async () => {
+  it('syncs from a folder marker as from an empty directory that exists (emptying the destination only with --allow-empty-source)', async () => {
     const dst = path.join(base, 'from-marker');
-    localTree(dst, 2);
-    expectCode(await cli.nclone('sync', `rgw:${bucket}/photos`, dst), 0);
+    const before = localTree(dst, 2);
+    expectCode(await cli.nclone('sync', `rgw:${bucket}/photos`, dst), 11);
+    expect(filesUnder(dst)).toEqual(before);
+    expectCode(await cli.nclone('sync', `rgw:${bucket}/photos`, dst, '--allow-empty-source'), 0);
     expect(filesUnder(dst)).toEqual([]);
   });
 

@@ -144,9 +144,9 @@ describe('missing source', () => {
     expect(contents(dst)).toEqual({ 'keep.txt': 'k' });
   });
 
-  it('an empty source directory empties the destination', async () => {
+  it('an empty source directory empties the destination with --allow-empty-source', async () => {
     const { src, dst } = pair({}, { 'x.txt': 'x', 'd/y.txt': 'y' });
-    const r = await run('sync', src, dst);
+    const r = await run('sync', src, dst, { opt: { allowEmptySource: true } });
     expectCounts(r, { transfers: 0, deletes: 2, deletedDirs: 1, errors: 0 });
     expect(snapshot(dst).size).toBe(0);
   });
