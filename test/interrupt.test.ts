@@ -3,7 +3,7 @@
  * documented way, with its summary and exit code 7 (docs/exit-codes.md), never with
  * Node's 13 ("unsettled top-level await") because something it awaited was abandoned.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -60,8 +60,12 @@ describe('SIGINT during sync: exit 7 with the summary, at any moment', () => {
     const src = tree('local-src', 40, 1536 * 1024, 30);
     let n = 0;
     for (const delay of [0, 20, 60, 150, 300, 500, 800, 1200, 1700, 2300, 3000, 3800]) {
-      const o = await interrupted(['sync', '--bwlimit', '8M', src, path.join(base, `local-dst${++n}`)], delay);
+      const dst = path.join(base, `local-dst${++n}`);
+      const o = await interrupted(['sync', '--bwlimit', '8M', src, dst], delay);
       expectInterruptedRun(o, `SIGINT ${delay} ms in`);
+      // The downloads that were stopped removed their temporary files.
+      const left = existsSync(dst) ? readdirSync(dst).filter((f) => f.startsWith('.nclone-')) : [];
+      expect(left, `temporary files after SIGINT ${delay} ms in`).toEqual([]);
     }
   }, 240_000);
 

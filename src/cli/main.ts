@@ -121,6 +121,11 @@ function usageLine(err: CommanderError): string {
 export async function main(argv: string[]): Promise<number> {
   watchStdout();
   const controller = new AbortController();
+  // SIGINT or SIGTERM: the first aborts the run (transfers stop, their temporary files are
+  // removed, the summary prints, exit 7: docs/exit-codes.md); a second one quits at once
+  // with 130. Even then no temporary file of an interrupted download stays behind: process.exit
+  // runs the 'exit' hooks, and a backend that writes temporary files registers its own
+  // (backends/local/tempfiles.ts), so nothing here needs to know about them.
   const onSignal = (sig: NodeJS.Signals) => {
     if (controller.signal.aborted) {
       // process.exit skips the runner's cleanup, which would have shown the cursor the -P display hid.
