@@ -144,7 +144,7 @@ export function makeClient(s: ClientSettings): { client: S3Client; auth: AuthMod
     if (s.v2Auth) logNotice(undefined, 'v2_auth has no effect on anonymous requests');
   } else {
     config.credentials = provider;
-    // Every request and retry, lib-storage's included, passes through this signer.
+    // Every request and retry passes through this signer.
     if (s.v2Auth) config.signer = { sign: async (request) => signV2(request as HttpRequest, await provider!()) as typeof request };
   }
   const client = new S3Client(config);
