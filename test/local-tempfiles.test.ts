@@ -12,7 +12,9 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NCLONE, cleanEnv, run, type RunResult } from './helpers/run.js';
+import { Readable } from 'node:stream';
 import { ConfigMap } from '../src/fs/configmap.js';
+import { FsError } from '../src/fs/errors.js';
 import { localBackend } from '../backends/local/index.js';
 import { newFs } from '../backends/local/fs.js';
 import { STALE_MS, isLeftover, isTempName, tempName } from '../backends/local/tempfiles.js';
@@ -159,6 +161,30 @@ describe('the sweep before the first write into a directory', () => {
     expect(isLeftover(dead, { ctimeMs: now, mtimeMs: 0 }, now)).toBe(false);
     expect(isLeftover('big.bin', stale, now)).toBe(false);
     expect(isTempName(tempName())).toBe(true);
+  });
+});
+
+describe('a temporary file removed while it is written', () => {
+  it('(another nclone took it for a leftover) fails that write as retryable, not as a missing directory', async () => {
+    const root = path.join(base, `stolen${++n}`);
+    mkdirSync(root);
+    const fs = (await newFs('local', root, new ConfigMap(localBackend.options, []))).fs;
+    let sent = 0;
+    const data = new Readable({
+      read() {
+        if (sent === 4) {
+          for (const t of temps(root)) rmSync(path.join(root, t));
+          return this.push(null);
+        }
+        sent++;
+        setTimeout(() => this.push(Buffer.alloc(1024, 1)), 5);
+      },
+    });
+    const err = await fs.put(data, { remote: 'file', size: 4096, modTime: 0n }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(FsError);
+    expect({ kind: (err as FsError).kind, retry: (err as FsError).retry }).toEqual({ kind: 'other', retry: 'retryable' });
+    expect((err as Error).message).toMatch(/temporary file .* was removed while being written/);
+    expect(allFiles(root)).toEqual([]);
   });
 });
 

@@ -183,7 +183,7 @@ export class LocalFs implements Fs {
       }
       // Complete and verified: renamed into place even if the signal fired meanwhile.
       checkDeclared(src, expected, (type) => hashers.get(type)!.copy().digest('hex'));
-      await fsp.rename(tmp, target);
+      await renameTemp(tmp, target);
     } catch (err) {
       await fsp.rm(tmp, { force: true });
       if (signal?.aborted) throw abortError(signal);
@@ -274,7 +274,7 @@ export class LocalFs implements Fs {
       checkDeclared(src, declaredHashes(src), (type) => createHash(type).update(content).digest('hex'));
       await fsp.symlink(linkTo, tmp);
       await setTimes(tmp, src.modTime, true);
-      await fsp.rename(tmp, target);
+      await renameTemp(tmp, target);
     } catch (err) {
       await fsp.rm(tmp, { force: true });
       throw mapError(err, `make symlink ${target}`, 'dirNotFound');
@@ -350,6 +350,22 @@ export class LocalFs implements Fs {
   /** Removes the temporary files dead runs left anywhere under the root (see tempfiles.ts). */
   async cleanup(options?: CleanupOptions): Promise<void> {
     await cleanupTree(this.root, options);
+  }
+}
+
+/**
+ * Renames a temporary file into place. If it is gone, another nclone took it for a dead
+ * run's leftover (see tempfiles.ts: only when it cannot tell, and never for a file changed
+ * since it started): the file is then sent again, never reported as a missing directory.
+ */
+async function renameTemp(tmp: string, target: string): Promise<void> {
+  try {
+    await fsp.rename(tmp, target);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT' && (await exists(path.dirname(tmp))) && !(await exists(tmp))) {
+      throw fsError('other', `write ${target}: the temporary file ${path.basename(tmp)} was removed while being written`, { cause: err, retry: 'retryable' });
+    }
+    throw err;
   }
 }
 
