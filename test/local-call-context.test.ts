@@ -153,6 +153,11 @@ describe('object names reserved for temporary files', () => {
     await expect(fs.put(streamOf('x'), srcInfo(`sub/${name}`, 1))).rejects.toMatchObject({ kind: 'invalidName' });
     const plain = await putBytes(fs, 'plain', 'p');
     await expect(fs.move!(plain, name)).rejects.toMatchObject({ kind: 'invalidName' });
+    // A directory of that name is an ordinary directory (a path segment, never a temp file).
+    await putBytes(fs, `${name}/inside`, 'in');
+    expect((await fs.list('')).map((e) => e.remote).sort()).toEqual([name, 'plain'].sort());
+    expect((await fs.list(name)).map((e) => e.remote)).toEqual([`${name}/inside`]);
+    await fsp.rm(path.join(dir, name), { recursive: true });
     await fsp.writeFile(path.join(dir, name), 'someone else wrote this');
     expect((await fs.list('')).map((e) => e.remote)).toEqual(['plain']);
     await expect(fs.newObject(name)).rejects.toMatchObject({ kind: 'objectNotFound' });

@@ -70,7 +70,7 @@ export class LocalFs implements Fs {
 
   /**
    * nclone's temporary files (a download being written, or one a dead run left) are never
-   * listed: ls, sync comparisons and deletes only see real names.
+   * listed (see entry): ls, sync comparisons and deletes only see real names.
    */
   async list(dir: string, options: CallOptions = {}): Promise<Entry[]> {
     checkSignal(options);
@@ -83,12 +83,10 @@ export class LocalFs implements Fs {
     }
     checkSignal(options);
     const entries = await Promise.all(
-      names
-        .filter((n) => !isTempName(n))
-        .map((n) => {
-          const name = decodeName(n);
-          return this.entry(dir === '' ? name : `${dir}/${name}`, options);
-        }),
+      names.map((n) => {
+        const name = decodeName(n);
+        return this.entry(dir === '' ? name : `${dir}/${name}`, options);
+      }),
     );
     checkSignal(options);
     return entries.filter((e): e is Entry => e !== undefined);
@@ -102,6 +100,9 @@ export class LocalFs implements Fs {
     const p = this.abs(remote);
     try {
       let st = await fsp.lstat(p, { bigint: true });
+      // A temporary file (or the temporary symlink of --links) is nobody's data yet. Only a
+      // directory can bear such a name as an object's path (put refuses it as a file name).
+      if (!st.isDirectory() && isTempName(path.basename(p))) return undefined;
       if (st.isSymbolicLink()) {
         if (this.options.links) {
           const target = await fsp.readlink(p);
@@ -132,7 +133,7 @@ export class LocalFs implements Fs {
     const asLink = this.options.links && remote.endsWith(LINK_SUFFIX);
     const name = asLink ? remote.slice(0, -LINK_SUFFIX.length) : remote;
     // A temporary file is never an object, as it is never listed.
-    const e = isTempName(path.basename(this.abs(name))) ? undefined : await this.entry(name);
+    const e = await this.entry(name);
     // With --links, "x.rclonelink" names the symlink x, never a regular file x.
     if (e === undefined || (asLink && !(e instanceof LocalObject && e.linkTarget !== undefined))) {
       throw fsError('objectNotFound', `${remote}: object not found`, { retry: 'noRetry' });
