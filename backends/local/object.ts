@@ -1,9 +1,8 @@
 import { promises as fsp, createReadStream, open as fsOpen } from 'node:fs';
 import { Readable } from 'node:stream';
-import type { CallOptions, HashType, Obj, OpenOptions, PutOptions, SrcInfo, Timestamp } from '../../src/fs/types.js';
+import type { CallOptions, Fs, HashType, Obj, OpenOptions, PutOptions, SrcInfo, Timestamp } from '../../src/fs/types.js';
 import { hashStream } from '../../src/fs/hash.js';
 import { abortError, checkSignal, mapError } from './errors.js';
-import type { LocalFs } from './fs.js';
 
 /**
  * Sets a file's times. libuv cuts the seconds it is given to whole microseconds (towards
@@ -27,12 +26,17 @@ export function floorToMicros(t: Timestamp): Timestamp {
   return (t >= 0n ? t / 1000n : -((-t + 999n) / 1000n)) * 1000n;
 }
 
+/** What an object needs of its Fs: the OS path of a remote path (so object.ts need not import fs.ts). */
+export interface LocalHome extends Fs {
+  abs(remote: string): string;
+}
+
 export class LocalObject implements Obj {
   readonly kind = 'object';
   private hashes: Partial<Record<HashType, string>> = {};
 
   constructor(
-    readonly fs: LocalFs,
+    readonly fs: LocalHome,
     readonly remote: string,
     private _size: number,
     private mtime: Timestamp,

@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { ObjectCannedACL, S3Client, ServerSideEncryption, StorageClass } from '@aws-sdk/client-s3';
+import { FsError } from '../../src/fs/errors.js';
 import type { BackendGlobals } from '../../src/fs/globals.js';
 import { Pacer } from '../../src/lib/pacer.js';
 import { ATTEMPT, type Attempt, type AuthMode } from './client.js';
@@ -79,6 +80,8 @@ export class S3Door {
         { signal: o.signal, replayable, what: where },
       );
     } catch (err) {
+      // A stopped run fails with its own reason ("interrupted by SIGINT", a fatal error).
+      if (o.signal?.aborted && o.signal.reason instanceof FsError) throw o.signal.reason;
       // Name the bucket and key the request was about, whatever the caller's root.
       const at = input.Bucket ? [input.Bucket, input.Key ?? input.Prefix ?? ''].filter((p) => p !== '').join('/') : where;
       throw mapS3Error(err, this.errorContext(at, what, o.notFound));

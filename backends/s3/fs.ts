@@ -339,7 +339,7 @@ export class S3Fs implements Fs {
         async (err) => {
           // 404: not there; 403: someone else's (CreateBucket then says so clearly).
           if (isKind(err, 'dirNotFound') || (!lenient && isKind(err, 'permission'))) return this.makeBucket(bucket, o);
-          if (!lenient) throw err;
+          if (!lenient || o.signal?.aborted) throw err;
         },
       );
       this.bucketsChecked.set(bucket, p);
