@@ -4,6 +4,7 @@ import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
+  HeadObjectCommand,
   ListMultipartUploadsCommand,
   ListPartsCommand,
   PutObjectCommand,
@@ -441,12 +442,21 @@ class MultipartUpload {
     const bytes = this.t.size >= 0 ? this.t.size : this.reader.read;
     const count = this.t.size >= 0 ? this.totalParts : Math.max(...this.sent.map((p) => p.PartNumber), 0);
     const parts = checkParts(this.t.remote, this.sent, { bytes, count, etagIsMd5: !this.door.sseChangesEtag });
-    const res = await this.door.send<{ ETag?: string; Key?: string; Location?: string }>(
-      new CompleteMultipartUploadCommand({ Bucket: this.t.bucket, Key: this.t.key, UploadId: this.uploadId, MultipartUpload: { Parts: parts } }),
-      this.t.remote,
-      'finish upload of',
-      { signal: this.signal },
-    );
+    let res: { ETag?: string; Key?: string; Location?: string };
+    try {
+      res = await this.door.send<{ ETag?: string; Key?: string; Location?: string }>(
+        new CompleteMultipartUploadCommand({ Bucket: this.t.bucket, Key: this.t.key, UploadId: this.uploadId, MultipartUpload: { Parts: parts } }),
+        this.t.remote,
+        'finish upload of',
+        { signal: this.signal },
+      );
+    } catch (err) {
+      // A Complete whose answer was lost is sent again, and the server, done with it, no
+      // longer knows the upload: the object itself says whether it was completed.
+      const done = isNoSuchUpload(err) ? await this.completedBefore(bytes) : undefined;
+      if (done === undefined) throw err;
+      res = { ETag: done };
+    }
     // S3 may answer 200 and only then fail, with an <Error> body: no result is no object.
     if (res.ETag === undefined && res.Key === undefined && res.Location === undefined) {
       throw fsError('other', `finish upload of ${this.door.name}:${this.t.remote}: the server answered 200 but sent no result (an error after the answer began?)`, { retry: 'retryable' });
@@ -454,6 +464,19 @@ class MultipartUpload {
     this.uploadId = undefined;
     if (this.journal) deleteJournal(this.journal);
     return { size: bytes, etag: res.ETag ?? '' };
+  }
+
+  /** The object's ETag when it is exactly this upload completed (multipart ETag and size match), else undefined. */
+  private async completedBefore(bytes: number): Promise<string | undefined> {
+    if (this.door.sseChangesEtag || !this.door.quirks.multipartEtag) return undefined;
+    const md5s = this.sent.sort((a, b) => a.PartNumber - b.PartNumber).map((p) => Buffer.from(p.md5, 'hex'));
+    const expected = `${createHash('md5').update(Buffer.concat(md5s)).digest('hex')}-${md5s.length}`;
+    try {
+      const head = await this.door.send<{ ETag?: string; ContentLength?: number }>(new HeadObjectCommand({ Bucket: this.t.bucket, Key: this.t.key }), this.t.remote, 'check upload of', { signal: this.signal });
+      return head.ETag !== undefined && unquote(head.ETag) === expected && head.ContentLength === bytes ? head.ETag : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   private async putSingle(body: Buffer): Promise<{ size: number; etag: string }> {

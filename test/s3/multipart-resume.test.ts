@@ -293,6 +293,36 @@ describe('faults on parts', () => {
       rule = undefined;
     }
   }, 120_000);
+
+  it('a Complete whose answer is lost is sent again; the server no longer knows the upload, and the object itself shows it was completed: no second upload', async () => {
+    const s = setup('lostcomplete');
+    const size = 12 * MiB;
+    const sum = await writeFile(path.join(s.src, 'f.bin'), size, 7);
+    let injected = 0;
+    const isComplete = (req: ProxiedRequest) => req.method === 'POST' && req.query.has('uploadId') && req.path.endsWith('/lost/f.bin');
+    // The first Complete reaches the RGW and its answer is lost; the second is answered as
+    // AWS answers once it has finished with an upload (the RGW itself answers 200 again).
+    rule = (req) => {
+      if (!isComplete(req) || injected >= 2) return undefined;
+      injected++;
+      return injected === 1 ? { reset: 'beforeResponse' } : { status: 404, code: 'NoSuchUpload', message: 'The specified upload does not exist.' };
+    };
+    try {
+      const mark = proxy.requests.length;
+      const r = await run(NCLONE, ['copy', s.src, `rgw:${bucket}/lost`, ...MULTIPART, '--retries', '1'], s.cli.env, { timeoutMs: 60_000 });
+      expectExit(r, 0);
+      expect(injected).toBe(2);
+      const seen = proxy.requests.slice(mark);
+      // One upload (three parts), completed twice as far as the client knows: never started again.
+      expect(seen.filter((q) => q.method === 'POST' && q.query.has('uploads')).length).toBe(1);
+      expect(uploadParts(mark, 'lost/f.bin').length).toBe(3);
+      expect(seen.filter(isComplete).length).toBe(2);
+      expect(await serverMd5('lost/f.bin')).toBe(sum);
+      expect(await pending()).toEqual([]);
+    } finally {
+      rule = undefined;
+    }
+  }, 120_000);
 });
 
 describe('nclone cleanup', () => {
