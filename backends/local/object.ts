@@ -63,9 +63,11 @@ export class LocalObject implements Obj {
 
   /** Reads the whole file unless the hash is known; the signal stops the reading. */
   async hash(type: HashType, options?: CallOptions): Promise<string> {
-    checkSignal(options);
+    // A hash computed while writing costs nothing to give, even to a stopping run: the
+    // file is in place and its transfer must be counted as done.
     const known = this.hashes[type];
     if (known !== undefined) return known;
+    checkSignal(options);
     const sum = await hashStream(await this.open({ signal: options?.signal }), type);
     this.hashes[type] = sum;
     return sum;
