@@ -32,6 +32,7 @@ import * as path from 'node:path';
 import type { CallOptions, CleanupOptions } from '../../src/fs/types.js';
 import { log } from '../../src/lib/log.js';
 import { checkSignal, mapError } from './errors.js';
+import { processAlive } from '../../src/lib/process.js';
 
 /** A temp file unchanged for this long is no writer's any more, whatever its pid says. */
 export const STALE_MS = 60 * 60 * 1000;
@@ -56,15 +57,6 @@ export function isTempName(name: string): boolean {
   return TEMP_NAME.test(name);
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: it exists, it is someone else's.
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** Whether a temporary file was left by a run that is over (see the top of this file). */
 export function isLeftover(name: string, st: Pick<Stats, 'ctimeMs' | 'mtimeMs'>, now = Date.now()): boolean {
@@ -76,7 +68,7 @@ export function isLeftover(name: string, st: Pick<Stats, 'ctimeMs' | 'mtimeMs'>,
   const changed = Math.max(st.ctimeMs, st.mtimeMs);
   if (changed >= PROCESS_START_MS) return false;
   // pid 0 and 1 are never an nclone (and kill(0, 0) would signal our own group).
-  if (pid !== undefined && pid > 1 && token.slice(0, 4) === HOST_TAG && !alive(pid)) return true;
+  if (pid !== undefined && pid > 1 && token.slice(0, 4) === HOST_TAG && !processAlive(pid)) return true;
   return now - changed > STALE_MS;
 }
 

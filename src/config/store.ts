@@ -7,6 +7,7 @@ import { fsError } from '../fs/errors.js';
 import type { Env } from './config.js';
 import { decryptConfig, encryptConfig, isEncrypted } from './crypt.js';
 import { ConfigDocument, ConfigSyntaxError } from './document.js';
+import { processAlive } from '../lib/process.js';
 
 const execFileP = promisify(execFile);
 
@@ -99,7 +100,7 @@ export async function withConfigLock<T>(file: string, fn: () => Promise<T>, time
     try {
       if (await createPidFile(lock)) break;
       owner = await pidIn(lock);
-      if (owner > 0 && !alive(owner) && (await removeStaleLock(lock, owner))) continue;
+      if (owner > 0 && !processAlive(owner) && (await removeStaleLock(lock, owner))) continue;
     } catch (err) {
       throw fsError('config', `can't lock config file ${file}: ${(err as Error).message}`);
     }
@@ -156,7 +157,7 @@ async function removeStaleLock(lock: string, deadOwner: number): Promise<boolean
   if (!(await createPidFile(breaker))) {
     // Someone else is removing it; or died doing so, in the instant it takes.
     const other = await pidIn(breaker);
-    if (other > 0 && !alive(other)) await fsp.rm(breaker, { force: true });
+    if (other > 0 && !processAlive(other)) await fsp.rm(breaker, { force: true });
     return false;
   }
   try {
@@ -167,11 +168,3 @@ async function removeStaleLock(lock: string, deadOwner: number): Promise<boolean
   }
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
