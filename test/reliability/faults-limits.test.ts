@@ -58,7 +58,7 @@ describe('sync under 100% faults: fails with exit 5 in bounded time and deletes 
   const extras: TreeFile[] = [0, 1, 2, 3, 4].map((i) => ({ path: `extra/only-in-bucket-${i}.txt`, data: Buffer.from(`extra object ${i}\n`) }));
   /** Source files the destination holds older versions of: a sync would replace them. */
   let stale: TreeFile[] = [];
-  const LIMIT_MS = 90_000;
+  const LIMIT_MS = 120_000;
   const QUICK = ['--low-level-retries', '2', '--retries', '2'];
 
   beforeAll(async () => {

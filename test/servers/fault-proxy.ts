@@ -558,10 +558,13 @@ function prng(seed: number): () => number {
   };
 }
 
-/** Query parameters that differ between attempts of the same request (signatures, dates). */
-const VOLATILE = /^(x-amz-(signature|date|credential|security-token|expires)|signature|expires|awsaccesskeyid)$/i;
+/**
+ * Query parameters that differ between attempts of the same request (signatures, dates), or
+ * between runs (a multipart upload's id is new each time).
+ */
+const VOLATILE = /^(x-amz-(signature|date|credential|security-token|expires)|signature|expires|awsaccesskeyid|uploadid)$/i;
 
-/** The same request on every attempt: method, path and query without its signature. */
+/** The same request on every attempt and in every run: method, path and query without its signature or upload id. */
 export function requestIdentity(req: ProxiedRequest): string {
   const q = [...req.query.entries()].filter(([k]) => !VOLATILE.test(k)).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   return `${req.method} ${req.path}?${q.map(([k, v]) => `${k}=${v}`).join('&')}`;
