@@ -49,8 +49,12 @@ export interface CallOptions {
  */
 export class Pacer {
   private sleepMs = 0;
-  /** When the next request may start (epoch ms). */
-  private nextStart = 0;
+  /** When the last request started (performance.now() ms: immune to clock steps). */
+  private lastStart = -Infinity;
+  /** Nothing starts before this: what a Retry-After asked. */
+  private notBefore = 0;
+  /** When the pause was last raised: requests already under way then do not raise it again. */
+  private lastRaise = -Infinity;
   private readonly minSleep: number;
   private readonly maxSleep: number;
   private readonly decay: number;
@@ -71,7 +75,7 @@ export class Pacer {
   async call<T>(fn: (attempt: number) => Promise<T>, o: CallOptions = {}): Promise<T> {
     const attempts = Math.max(1, o.replayable === false ? 1 : this.opts.attempts);
     for (let attempt = 1; ; attempt++) {
-      await this.begin(o.signal);
+      const started = await this.begin(o.signal);
       let verdict: Verdict;
       try {
         const out = await fn(attempt);
@@ -85,25 +89,32 @@ export class Pacer {
           this.passed();
           throw err;
         }
-        this.failed(verdict);
+        this.failed(verdict, started);
         if (attempt >= attempts) throw err;
-        logDebug(o.what, `low level retry ${attempt}/${attempts - 1} in ${this.sleepMs} ms: ${(err as Error)?.message ?? String(err)}`);
+        logDebug(o.what, `low level retry ${attempt}/${attempts - 1} in ${Math.round(Math.max(this.sleepMs, this.notBefore - now()))} ms: ${(err as Error)?.message ?? String(err)}`);
       }
-      // The retry itself waits the pause with jitter, so many failed requests do not all
-      // come back in the same millisecond.
+      // The retry waits the pause with jitter, so many failed requests do not all come back
+      // in the same millisecond; begin() then holds it until a Retry-After has passed.
       await sleep(this.sleepMs * (0.5 + this.random() / 2), o.signal);
     }
   }
 
-  private async begin(signal: AbortSignal | undefined): Promise<void> {
+  /**
+   * Waits for this request's turn: no earlier than a Retry-After allows, and a pause after
+   * the last start. The wait is checked again after each wake (at least every 250 ms), so a
+   * pause that shrank meanwhile shortens it, and of the requests waking together one goes.
+   */
+  private async begin(signal: AbortSignal | undefined): Promise<number> {
     throwIfAborted(signal);
-    const now = Date.now();
-    if (this.sleepMs > 0) {
-      const at = Math.max(now, this.nextStart);
-      this.nextStart = at + this.sleepMs;
-      if (at > now) await sleep(at - now, signal);
+    for (;;) {
+      const t = now();
+      const at = Math.max(this.notBefore, this.sleepMs > 0 ? this.lastStart + this.sleepMs : -Infinity);
+      if (at <= t) break;
+      await sleep(Math.min(at - t, 250), signal);
     }
+    this.lastStart = now();
     await this.opts.tps?.take(signal);
+    return this.lastStart;
   }
 
   private passed(): void {
@@ -112,12 +123,24 @@ export class Pacer {
     this.sleepMs = next < this.minSleep ? 0 : next;
   }
 
-  private failed(v: Verdict): void {
-    if (v.afterMs !== undefined) this.sleepMs = Math.max(this.minSleep, Math.min(v.afterMs, 5 * 60_000));
-    else this.sleepMs = Math.min(this.maxSleep, this.sleepMs === 0 ? this.minSleep : this.sleepMs * 2);
-    if (v.throttled) this.sleepMs = Math.max(this.sleepMs, this.minSleep * 10);
+  private failed(v: Verdict, started: number): void {
+    const t = now();
+    // A Retry-After is a one-off gate for the whole remote, not a lasting pace.
+    if (v.afterMs !== undefined) this.notBefore = Math.max(this.notBefore, t + Math.min(v.afterMs, MAX_RETRY_AFTER_MS));
+    // Requests that were under way together failing together are one event: only a request
+    // started after the last raise raises the pause again.
+    if (started >= this.lastRaise) {
+      this.sleepMs = Math.min(this.maxSleep, this.sleepMs === 0 ? this.minSleep : this.sleepMs * 2);
+      this.lastRaise = t;
+    }
+    if (v.throttled) this.sleepMs = Math.max(this.sleepMs, Math.min(this.maxSleep, this.minSleep * 10));
   }
 }
+
+/** The longest Retry-After obeyed: a server asking for more is waited on this long. */
+const MAX_RETRY_AFTER_MS = 5 * 60_000;
+
+const now = () => performance.now();
 
 /**
  * --tpslimit: at most `rate` requests a second over every remote, with up to `burst` at once
@@ -125,7 +148,7 @@ export class Pacer {
  */
 export class TpsLimiter {
   private tokens: number;
-  private last = Date.now();
+  private last = now();
   private queue: Promise<void> = Promise.resolve();
 
   constructor(
@@ -145,9 +168,9 @@ export class TpsLimiter {
   private async next(signal?: AbortSignal): Promise<void> {
     const cap = Math.max(1, this.burst);
     const refill = () => {
-      const now = Date.now();
-      this.tokens = Math.min(cap, this.tokens + ((now - this.last) / 1000) * this.rate);
-      this.last = now;
+      const t = now();
+      this.tokens = Math.min(cap, this.tokens + ((t - this.last) / 1000) * this.rate);
+      this.last = t;
     };
     refill();
     if (this.tokens < 1) {
@@ -168,6 +191,8 @@ function abortError(): Error {
   return e;
 }
 
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** Waits ms, or rejects with the signal's reason as soon as it fires. */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   if (signal?.aborted) return Promise.reject(signal.reason instanceof Error ? signal.reason : abortError());
@@ -177,7 +202,13 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
       signal?.removeEventListener('abort', onAbort);
       resolve();
     };
-    const t = setTimeout(done, ms);
+    // setTimeout fires at once past 2^31-1 ms: longer waits go in steps.
+    const step = Math.min(ms, MAX_TIMER_MS);
+    const t = setTimeout(() => (step < ms ? sleep(ms - step, signal).then(done, fail) : done()), step);
+    const fail = (e: unknown) => {
+      signal?.removeEventListener('abort', onAbort);
+      reject(e);
+    };
     const onAbort = () => {
       clearTimeout(t);
       reject(signal!.reason instanceof Error ? signal!.reason : abortError());

@@ -81,6 +81,45 @@ describe('Pacer', () => {
     expect(p.pause).toBe(0);
   });
 
+  it('treats a Retry-After as a one-off gate, not a lasting pace: concurrent requests are not spaced by it', async () => {
+    const p = new Pacer({ attempts: 3, classify, minSleepMs: 5, maxSleepMs: 50, random: () => 1 });
+    let failedOnce = false;
+    const t0 = performance.now();
+    const done: number[] = [];
+    await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        p.call(async () => {
+          if (i === 0 && !failedOnce) {
+            failedOnce = true;
+            throw new Failure({ retry: true, throttled: true, afterMs: 300 });
+          }
+          await sleep(20);
+          done.push(performance.now() - t0);
+        }),
+      ),
+    );
+    // The failed request comes back after the 300 ms; nothing waits 300 ms per request.
+    expect(Math.max(...done)).toBeGreaterThanOrEqual(290);
+    expect(Math.max(...done)).toBeLessThan(1500);
+  });
+
+  it('raises the pause once for requests that fail together, not once per request', async () => {
+    const p = new Pacer({ attempts: 1, classify, minSleepMs: 10, maxSleepMs: 10_000 });
+    let open!: () => void;
+    const gate = { promise: new Promise<void>((r) => (open = r)) };
+    const calls = Array.from({ length: 8 }, () =>
+      p
+        .call(async () => {
+          await gate.promise;
+          throw new Failure({ retry: true });
+        })
+        .catch(() => undefined),
+    );
+    open();
+    await Promise.all(calls);
+    expect(p.pause).toBe(10);
+  });
+
   it('ends a pause at once when the signal fires, with the signal reason', async () => {
     const p = new Pacer({ attempts: 5, classify, minSleepMs: 5000, random: () => 1 });
     const ac = new AbortController();
