@@ -105,9 +105,9 @@ export class S3Door {
     };
   }
 
-  /** With SSE-KMS the ETag is not the MD5 of the data. */
+  /** With SSE-KMS (DSSE-KMS too) the ETag is not the MD5 of the data. */
   get sseChangesEtag(): boolean {
-    return this.opt.sse === 'aws:kms';
+    return this.opt.sse.startsWith('aws:kms');
   }
 }
 

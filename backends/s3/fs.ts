@@ -23,12 +23,14 @@ import { S3Door, type S3Options } from './door.js';
 import { echo } from './errors.js';
 import { splitBucket } from './keys.js';
 import { listPages } from './listing.js';
-import { S3Object, type ObjectMeta } from './object.js';
+import { S3Object, encryptedEtag, type ObjectMeta } from './object.js';
 import { detectProvider, quirksFor } from './providers.js';
 import { ExactSize, checkStartable, cleanupUploads, forwardSourceEnd, uploadMultipart } from './upload.js';
 import { copyObject } from './copy.js';
 
 export type { S3Options } from './door.js';
+/** What a PutObject answer tells beyond success. */
+type PutAnswer = { ETag?: string; ServerSideEncryption?: string; SSECustomerAlgorithm?: string };
 
 export async function newFs(name: string, root: string, c: ConfigMap, globals: BackendGlobals): Promise<NewFsResult> {
   const endpoint = c.string('endpoint');
@@ -266,13 +268,13 @@ export class S3Fs implements Fs {
       if (src.size <= this.opt.chunkSize) {
         const body = await readExactly(data, src.size, src.remote, options.signal);
         const md5 = createHash('md5').update(body).digest();
-        const res = await this.door.send<{ ETag?: string }>(
+        const res = await this.door.send<PutAnswer>(
           new PutObjectCommand({ ...this.door.writeParams(bucket, key), Body: body, ContentLength: src.size, Metadata: metadata, ContentMD5: this.contentMd5(md5.toString('hex')) }),
           src.remote,
           'upload',
           options,
         );
-        return S3Object.known(this, src.remote, bucket, key, src.size, res.ETag ?? '', { ...meta, md5: md5.toString('hex') });
+        return S3Object.known(this, src.remote, bucket, key, src.size, res.ETag ?? '', { ...meta, md5: md5.toString('hex'), etagNotMd5: encryptedEtag(res) });
       }
       const declared = src.hashes?.md5;
       const body = data.pipe(new ExactSize(src.size, src.remote));
@@ -287,13 +289,14 @@ export class S3Fs implements Fs {
       body.once('error', fail);
       const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
       try {
-        const res = await this.door.send<{ ETag?: string }>(
+        const res = await this.door.send<PutAnswer>(
           new PutObjectCommand({ ...this.door.writeParams(bucket, key), Body: body, ContentLength: src.size, Metadata: metadata, ContentMD5: declared ? this.contentMd5(declared) : undefined }),
           src.remote,
           'upload',
           { signal },
         );
-        return S3Object.known(this, src.remote, bucket, key, src.size, res.ETag ?? '', meta);
+        // A bucket encrypting with KMS by default answers with an ETag that is no MD5: say so.
+        return S3Object.known(this, src.remote, bucket, key, src.size, res.ETag ?? '', { ...meta, etagNotMd5: encryptedEtag(res) });
       } catch (err) {
         // The server may answer before reading the body: release the source at once.
         body.destroy();
@@ -307,7 +310,7 @@ export class S3Fs implements Fs {
       if (md5) metadata.md5chksum = Buffer.from(md5, 'hex').toString('base64');
     }
     const res = await uploadMultipart(this.door, { bucket, key, remote: src.remote, size: src.size, metadata, signal: options.signal, origin: src.origin, modTime: src.modTime }, data);
-    return S3Object.known(this, src.remote, bucket, key, res.size, res.etag, meta);
+    return S3Object.known(this, src.remote, bucket, key, res.size, res.etag, { ...meta, etagNotMd5: res.encrypted });
   }
 
   /** Content-MD5 for a hex MD5, unless disable_checksum or the provider can't check it. */

@@ -18,7 +18,7 @@ export interface ObjectMeta {
 }
 
 /** What a HEAD or GET answer says about encryption that changes the ETag. */
-function encryptedEtag(answer: { ServerSideEncryption?: string; SSECustomerAlgorithm?: string }): boolean {
+export function encryptedEtag(answer: { ServerSideEncryption?: string; SSECustomerAlgorithm?: string }): boolean {
   return (answer.ServerSideEncryption ?? '').startsWith('aws:kms') || !!answer.SSECustomerAlgorithm;
 }
 

@@ -17,6 +17,7 @@ import type { S3Door } from './door.js';
 import { mapS3Error } from './errors.js';
 import { appendPart, createJournal, deleteJournal, listJournals, metaHash, readJournal, sourceExists, type Journal, type SourceIdentity, type UploadPlace } from './journal.js';
 import { checkParts, etagMd5, type SentPart } from './parts.js';
+import { encryptedEtag } from './object.js';
 
 /** Aborts a multipart upload (unless leave_parts_on_error); an upload already gone is fine. */
 export async function abortUpload(door: S3Door, t: { bucket: string; key: string }, uploadId: string | undefined): Promise<void> {
@@ -86,6 +87,13 @@ export function forwardSourceEnd(data: Readable, into: Transform, remote: string
   data.once('close', () => {
     if (!data.readableEnded && !into.destroyed) into.destroy(data.errored ?? closedError(remote));
   });
+}
+
+export interface UploadResult {
+  size: number;
+  etag: string;
+  /** The answers said the object is encrypted so that its ETag is not an MD5. */
+  encrypted: boolean;
 }
 
 export interface MultipartTarget {
@@ -225,6 +233,8 @@ class MultipartUpload {
   private readonly sent: SentPart[] = [];
   private readonly reader: PartReader;
   private readonly contentMd5: boolean;
+  /** An answer said the object is encrypted in a way that makes ETags other than MD5s. */
+  encrypted = false;
 
   constructor(
     private readonly door: S3Door,
@@ -261,7 +271,7 @@ class MultipartUpload {
     return { origin: this.t.origin ?? '', size: this.t.size, modTime: this.t.modTime === undefined ? '' : String(this.t.modTime), partSize: this.partSize, meta: metaHash(this.t.metadata) };
   }
 
-  async run(): Promise<{ size: number; etag: string }> {
+  async run(): Promise<UploadResult> {
     const onAbort = () => this.fail(this.interruptError());
     const onError = (e: unknown) => this.fail(this.t.signal?.aborted ? this.interruptError() : e);
     const onClose = () => {
@@ -418,7 +428,7 @@ class MultipartUpload {
 
   private async sendPart(n: number, buf: Buffer): Promise<void> {
     const md5 = createHash('md5').update(buf).digest();
-    const res = await this.door.send<{ ETag?: string }>(
+    const res = await this.door.send<{ ETag?: string; ServerSideEncryption?: string; SSECustomerAlgorithm?: string }>(
       new UploadPartCommand({
         Bucket: this.t.bucket,
         Key: this.t.key,
@@ -433,15 +443,18 @@ class MultipartUpload {
       { signal: this.signal },
     );
     if (!res.ETag) throw fsError('other', `upload part ${n} of ${this.door.name}:${this.t.remote}: the server answered without an ETag`, { retry: 'retryable' });
+    // A bucket may encrypt with KMS by default, whatever this remote's options say: its part
+    // ETags are then not MD5s (Content-MD5 has had the server check the bytes already).
+    if (encryptedEtag(res)) this.encrypted = true;
     const part = { PartNumber: n, ETag: res.ETag, size: buf.length, md5: md5.toString('hex') };
     this.sent.push(part);
     this.record(part);
   }
 
-  private async complete(): Promise<{ size: number; etag: string }> {
+  private async complete(): Promise<UploadResult> {
     const bytes = this.t.size >= 0 ? this.t.size : this.reader.read;
     const count = this.t.size >= 0 ? this.totalParts : Math.max(...this.sent.map((p) => p.PartNumber), 0);
-    const parts = checkParts(this.t.remote, this.sent, { bytes, count, etagIsMd5: !this.door.sseChangesEtag });
+    const parts = checkParts(this.t.remote, this.sent, { bytes, count, etagIsMd5: !this.door.sseChangesEtag && !this.encrypted });
     let res: { ETag?: string; Key?: string; Location?: string };
     try {
       res = await this.door.send<{ ETag?: string; Key?: string; Location?: string }>(
@@ -463,12 +476,12 @@ class MultipartUpload {
     }
     this.uploadId = undefined;
     if (this.journal) deleteJournal(this.journal);
-    return { size: bytes, etag: res.ETag ?? '' };
+    return { size: bytes, etag: res.ETag ?? '', encrypted: this.encrypted };
   }
 
   /** The object's ETag when it is exactly this upload completed (multipart ETag and size match), else undefined. */
   private async completedBefore(bytes: number): Promise<string | undefined> {
-    if (this.door.sseChangesEtag || !this.door.quirks.multipartEtag) return undefined;
+    if (this.door.sseChangesEtag || this.encrypted || !this.door.quirks.multipartEtag) return undefined;
     const md5s = this.sent.sort((a, b) => a.PartNumber - b.PartNumber).map((p) => Buffer.from(p.md5, 'hex'));
     const expected = `${createHash('md5').update(Buffer.concat(md5s)).digest('hex')}-${md5s.length}`;
     try {
@@ -479,9 +492,9 @@ class MultipartUpload {
     }
   }
 
-  private async putSingle(body: Buffer): Promise<{ size: number; etag: string }> {
+  private async putSingle(body: Buffer): Promise<UploadResult> {
     const md5 = createHash('md5').update(body).digest();
-    const res = await this.door.send<{ ETag?: string }>(
+    const res = await this.door.send<{ ETag?: string; ServerSideEncryption?: string; SSECustomerAlgorithm?: string }>(
       new PutObjectCommand({
         ...this.door.writeParams(this.t.bucket, this.t.key),
         Body: body,
@@ -493,7 +506,7 @@ class MultipartUpload {
       'upload',
       { signal: this.signal },
     );
-    return { size: body.length, etag: res.ETag ?? '' };
+    return { size: body.length, etag: res.ETag ?? '', encrypted: encryptedEtag(res) };
   }
 
   /** After a failure: keep an interrupted journaled upload, abort any other, and say why it failed. */
@@ -539,7 +552,7 @@ async function listParts(door: S3Door, t: { bucket: string; key: string; remote:
  * A multipart upload of the source: see MultipartUpload. Returns the bytes sent and the
  * object's ETag.
  */
-export async function uploadMultipart(door: S3Door, t: MultipartTarget, data: Readable): Promise<{ size: number; etag: string }> {
+export async function uploadMultipart(door: S3Door, t: MultipartTarget, data: Readable): Promise<UploadResult> {
   checkStartable(data, t.signal, t.remote);
   const partSize = partSizeFor(t.size, door.opt.chunkSize, door.opt.maxUploadParts);
   return new MultipartUpload(door, t, data, partSize).run();
