@@ -42,6 +42,11 @@ export type AuthMode = 'keys' | 'env' | 'anonymous';
 export const ATTEMPT = Symbol('nclone attempt');
 export type Attempt = { attempt: number; of: number };
 
+/** How many attempts the door needed for a command it sent (1 when it does not say). */
+export function attemptsOf(cmd: { input: unknown }): number {
+  return (cmd.input as { [ATTEMPT]?: Attempt })[ATTEMPT]?.attempt ?? 1;
+}
+
 /** rclone's order: keys from the config; else with env_auth the SDK's default chain; else anonymous. */
 export function credentialsFor(s: ClientSettings): { mode: AuthMode; provider?: AwsCredentialIdentityProvider } {
   if (s.accessKeyId !== '' || s.secretAccessKey !== '') {

@@ -13,7 +13,8 @@ import type { CallOptions } from '../../src/fs/types.js';
 import type { S3Door } from './door.js';
 import { S3Object, type S3Home } from './object.js';
 import { copySource } from './keys.js';
-import { abortUpload, partSizeFor } from './upload.js';
+import { abortStrays, abortUpload, partSizeFor } from './upload.js';
+import { attemptsOf } from './client.js';
 
 /**
  * Server-side copy: CopyObject below copy_cutoff (metadata, and so the mtime, copied),
@@ -44,13 +45,11 @@ export async function copyObject(door: S3Door, home: S3Home, src: S3Object, dst:
   );
   meta.metadata = { ...head.Metadata };
   if (md5 && !meta.metadata.md5chksum) meta.metadata.md5chksum = Buffer.from(md5, 'hex').toString('base64');
-  const created = await door.send<{ UploadId?: string }>(
-    new CreateMultipartUploadCommand({ ...door.writeParams(dst.bucket, dst.key), Metadata: meta.metadata, ContentType: head.ContentType }),
-    dst.remote,
-    'start copy to',
-    o,
-  );
-  const uploadId = created.UploadId!;
+  const create = new CreateMultipartUploadCommand({ ...door.writeParams(dst.bucket, dst.key), Metadata: meta.metadata, ContentType: head.ContentType });
+  const created = await door.send<{ UploadId?: string }>(create, dst.remote, 'start copy to', o);
+  if (!created.UploadId) throw noResult(door, dst.remote, 'start copy to');
+  const uploadId = created.UploadId;
+  if (attemptsOf(create) > 1) await abortStrays(door, dst, uploadId, o.signal);
   try {
     const partSize = partSizeFor(src.size, Math.max(door.opt.copyCutoff, door.opt.chunkSize), door.opt.maxUploadParts);
     const limit = pLimit(door.opt.uploadConcurrency);

@@ -4,6 +4,12 @@ import { escapeControls, quoteName } from '../../src/lib/escape.js';
 import type { S3Door } from './door.js';
 import { decodeListedKey } from './keys.js';
 
+/**
+ * Empty pages in a row that still say "more" before a listing is given up. S3 can send a
+ * few (keys hidden by delete markers in versioned buckets); thousands mean a broken server.
+ */
+const MAX_EMPTY_PAGES = 1000;
+
 /** What one listing request returned that the pager needs. */
 interface Page {
   contents: _Object[];
@@ -38,6 +44,7 @@ export async function listPages(
   // The last key and prefix so far: each must come after them (see inOrder).
   let lastKey: string | undefined;
   let lastPrefix: string | undefined;
+  let emptyPages = 0;
   for (;;) {
     const res = fs.opt.listVersion === 2 ? await requestV2(fs, base, where, token, signal) : await requestV1(fs, base, where, token, encoded, signal);
     if (res === undefined) {
@@ -50,17 +57,27 @@ export async function listPages(
       // A marker that comes back would list the same pages forever.
       if (seen.has(res.next)) throw fail('the listing cannot continue: the server gave a marker it already gave (it would repeat forever)', 'noRetry');
     }
+    // v1 pages continue after the last key: keys that go back would be listed again or
+    // skipped. v2 pages with opaque tokens, and some stores (S3 directory buckets) do not
+    // sort: there only the token is checked.
+    const ordered = fs.opt.listVersion === 1;
     for (const o of res.contents) {
       if (typeof o.Key !== 'string') throw fail('the listing has an entry without a key', 'retryable');
       o.Key = decodeListedKey(o.Key, encoded);
-      if (lastKey !== undefined && !inOrder(lastKey, o.Key)) throw fail(`the listing is out of order ("${escapeControls(o.Key)}" came after "${escapeControls(lastKey)}"): the server does not page as S3 does`, 'noRetry');
+      if (ordered && lastKey !== undefined && !inOrder(lastKey, o.Key)) throw fail(`the listing is out of order ("${escapeControls(o.Key)}" came after "${escapeControls(lastKey)}"): the server does not page as S3 does`, 'noRetry');
       lastKey = o.Key;
     }
-    const prefixes = res.prefixes.map((p) => decodeListedKey(p, encoded));
-    for (const p of prefixes) {
-      if (lastPrefix !== undefined && !inOrder(lastPrefix, p)) throw fail(`the listing is out of order ("${escapeControls(p)}/" came after "${escapeControls(lastPrefix)}"): the server does not page as S3 does`, 'noRetry');
+    const prefixes: string[] = [];
+    for (const p of res.prefixes.map((p) => decodeListedKey(p, encoded))) {
+      // A prefix repeated at a page boundary (NextMarker was that prefix) is harmless: once is enough.
+      if (p === lastPrefix) continue;
+      if (ordered && lastPrefix !== undefined && !inOrder(lastPrefix, p)) throw fail(`the listing is out of order ("${escapeControls(p)}/" came after "${escapeControls(lastPrefix)}"): the server does not page as S3 does`, 'noRetry');
       lastPrefix = p;
+      prefixes.push(p);
     }
+    // A server that says "more" forever with empty pages would keep nclone listing forever.
+    emptyPages = res.contents.length === 0 && prefixes.length === 0 && res.truncated ? emptyPages + 1 : 0;
+    if (emptyPages > MAX_EMPTY_PAGES) throw fail(`the listing cannot continue: ${MAX_EMPTY_PAGES} pages in a row were empty but said there was more`, 'noRetry');
     await page(res.contents, prefixes);
     if (!res.truncated) return;
     seen.add(res.next!);

@@ -14,10 +14,38 @@ import { FsError, fsError } from '../../src/fs/errors.js';
 import type { CleanupOptions, Timestamp } from '../../src/fs/types.js';
 import { logDebug, logInfo, logNotice } from '../../src/lib/log.js';
 import type { S3Door } from './door.js';
+import { attemptsOf } from './client.js';
 import { mapS3Error } from './errors.js';
 import { appendPart, createJournal, deleteJournal, listJournals, metaHash, readJournal, sourceExists, type Journal, type SourceIdentity, type UploadPlace } from './journal.js';
 import { checkParts, etagMd5, type SentPart } from './parts.js';
 import { encryptedEtag } from './object.js';
+
+/**
+ * After a CreateMultipartUpload that took more than one attempt: an attempt whose answer
+ * was lost may have created an upload nobody knows the id of. Uploads of the same key started
+ * in the last few minutes, other than the one kept and not journaled by any run, are those.
+ */
+export async function abortStrays(door: S3Door, t: { bucket: string; key: string }, keep: string, signal: AbortSignal | undefined): Promise<void> {
+  const journaled = new Set(listJournals().map((j) => j.head.uploadId));
+  const since = Date.now() - STRAY_WINDOW_MS;
+  let uploads: PendingUpload[];
+  try {
+    uploads = await listUploads(door, t.bucket, t.key, signal, true);
+  } catch {
+    return; // Left for `nclone cleanup`.
+  }
+  for (const u of uploads) {
+    if (u.Key !== t.key || u.UploadId === keep || journaled.has(u.UploadId) || (u.Initiated !== undefined && u.Initiated.getTime() < since)) continue;
+    logDebug(t.key, 'aborting an upload a lost answer left behind');
+    await abortQuietly(door, t.bucket, t.key, u.UploadId);
+  }
+}
+
+/** How long aborting an upload may take (retries included) before it is left to `nclone cleanup`. */
+const ABORT_DEADLINE_MS = 60_000;
+
+/** How recent an upload of the same key must be to be taken for one a lost answer created. */
+const STRAY_WINDOW_MS = 10 * 60_000;
 
 /** Aborts a multipart upload (unless leave_parts_on_error); an upload already gone is fine. */
 export async function abortUpload(door: S3Door, t: { bucket: string; key: string }, uploadId: string | undefined): Promise<void> {
@@ -27,7 +55,8 @@ export async function abortUpload(door: S3Door, t: { bucket: string; key: string
 
 /** Aborts an upload whatever leave_parts_on_error says (a stale one, not a failed one); failures are ignored. */
 async function abortQuietly(door: S3Door, bucket: string, key: string, uploadId: string): Promise<void> {
-  await door.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }), key, 'abort upload of').catch(() => undefined);
+  // Its own deadline: it also runs after Ctrl-C, when the run's signal has already fired.
+  await door.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }), key, 'abort upload of', { signal: AbortSignal.timeout(ABORT_DEADLINE_MS) }).catch(() => undefined);
 }
 
 /**
@@ -345,14 +374,11 @@ class MultipartUpload {
   }
 
   private async create(): Promise<void> {
-    const res = await this.door.send<{ UploadId?: string }>(
-      new CreateMultipartUploadCommand({ ...this.door.writeParams(this.t.bucket, this.t.key), Metadata: this.t.metadata }),
-      this.t.remote,
-      'start upload of',
-      { signal: this.signal },
-    );
+    const cmd = new CreateMultipartUploadCommand({ ...this.door.writeParams(this.t.bucket, this.t.key), Metadata: this.t.metadata });
+    const res = await this.door.send<{ UploadId?: string }>(cmd, this.t.remote, 'start upload of', { signal: this.signal });
     if (!res.UploadId) throw fsError('other', `start upload of ${this.door.name}:${this.t.remote}: the server answered without an upload id`, { retry: 'retryable' });
     this.uploadId = res.UploadId;
+    if (attemptsOf(cmd) > 1) await abortStrays(this.door, this.t, res.UploadId, this.signal);
     if (!this.journaled) return;
     try {
       this.journal = createJournal({ v: 1, ...this.place, ...this.identity(), uploadId: res.UploadId, created: Date.now() });
@@ -541,10 +567,15 @@ async function listParts(door: S3Door, t: { bucket: string; key: string; remote:
     );
     out.push(...(res.Parts ?? []));
     if (!res.IsTruncated) return out;
-    const next = res.NextPartNumberMarker === undefined ? '' : String(res.NextPartNumberMarker);
-    if (next === '' || seen.has(next) || next === marker) throw mapS3Error(new Error('the listing of uploaded parts repeats itself'), door.errorContext(t.remote, 'list the uploaded parts of'));
-    seen.add(next);
-    marker = next;
+    // Part numbers run 1..10000: a marker must go up and stay within them, or the listing
+    // would go on forever.
+    const next = Number(res.NextPartNumberMarker);
+    const bad = !Number.isInteger(next) || next < 1 || next > 10_000 || (marker !== undefined && next <= Number(marker)) || out.length > 10_000;
+    if (bad || seen.has(String(next))) {
+      throw fsError('other', `list the uploaded parts of ${door.name}:${t.remote}: the server's listing of parts does not advance (marker ${JSON.stringify(String(res.NextPartNumberMarker ?? ''))})`, { retry: 'noRetry' });
+    }
+    seen.add(String(next));
+    marker = String(next);
   }
 }
 
@@ -565,7 +596,7 @@ interface PendingUpload {
 }
 
 /** Every unfinished multipart upload below bucket/prefix. */
-async function listUploads(door: S3Door, bucket: string, prefix: string, signal: AbortSignal | undefined): Promise<PendingUpload[]> {
+async function listUploads(door: S3Door, bucket: string, prefix: string, signal: AbortSignal | undefined, exactKey = false): Promise<PendingUpload[]> {
   let keyMarker: string | undefined;
   let idMarker: string | undefined;
   const seen = new Set<string>();
@@ -576,11 +607,13 @@ async function listUploads(door: S3Door, bucket: string, prefix: string, signal:
       IsTruncated?: boolean;
       NextKeyMarker?: string;
       NextUploadIdMarker?: string;
-    }>(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: prefix === '' ? undefined : `${prefix}/`, KeyMarker: keyMarker, UploadIdMarker: idMarker }), bucket, 'list unfinished uploads of', { signal });
+    }>(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: exactKey ? prefix : prefix === '' ? undefined : `${prefix}/`, KeyMarker: keyMarker, UploadIdMarker: idMarker }), bucket, 'list unfinished uploads of', { signal });
     for (const u of res.Uploads ?? []) if (u.Key && u.UploadId) out.push({ Key: u.Key, UploadId: u.UploadId, Initiated: u.Initiated });
     if (!res.IsTruncated) return out;
     const next = `${res.NextKeyMarker ?? ''}\u0000${res.NextUploadIdMarker ?? ''}`;
-    if (seen.has(next) || (!res.NextKeyMarker && !res.NextUploadIdMarker)) throw mapS3Error(new Error('the listing of unfinished uploads repeats itself'), door.errorContext(bucket, 'list unfinished uploads of'));
+    if (seen.has(next) || (!res.NextKeyMarker && !res.NextUploadIdMarker)) {
+      throw fsError('other', `list unfinished uploads of ${door.name}:${bucket}: the server's listing repeats itself (the same marker again, or none)`, { retry: 'noRetry' });
+    }
     seen.add(next);
     keyMarker = res.NextKeyMarker;
     idMarker = res.NextUploadIdMarker;
