@@ -73,6 +73,11 @@ export function mapS3Error(err: unknown, c: ErrorContext): FsError {
   if (e.name === 'TimeoutError' && status === undefined) {
     return fsError('other', `${where}: timed out: ${/connect/i.test(e.message ?? '') && !/inactivity/.test(e.message ?? '') ? 'could not connect in time (--contimeout)' : 'the connection was silent too long (--timeout)'}`, opts('retryable'));
   }
+  if (/Deserialization error|XML parse error/i.test(e.message ?? '')) {
+    // The SDK could not read the answer (invalid XML, a body cut short): a server or proxy fault.
+    const first = (e.message ?? '').split('\n')[0]!.replace(/^@aws-sdk /, '').replace(/\.$/, '');
+    return fsError('other', `${where}: the server's answer is not valid S3 XML (${echo(first)})${status !== undefined ? `, HTTP ${status}` : ''}`, opts('retryable'));
+  }
   const tls = plainHttpAnswer(e, c.endpoint);
   if (tls) return fsError('config', `${where}: ${tls}`, opts('noRetry'));
   if (CERTIFICATE.test(e.code ?? '')) {
@@ -104,12 +109,20 @@ export function mapS3Error(err: unknown, c: ErrorContext): FsError {
   if (code === 'InvalidLocationConstraint' || code === 'IllegalLocationConstraintException') {
     return fsError('other', `${where}: the server refused the location constraint (${echo(code)}): set location_constraint to the region the server is in, or leave it blank`, opts('noRetry'));
   }
+  if (status === undefined && (NETWORK.has(e.code ?? '') || e.message === 'aborted')) return fsError('other', `${where}: ${connectionBroke(e)}`, opts('retryable'));
   if (RETRYABLE.has(code) || (status !== undefined && (status >= 500 || RETRYABLE_4XX.has(status))) || NETWORK.has(e.code ?? '')) {
     return fsError('other', `${where}: ${describe(e, code, status)}`, opts('retryable'));
   }
   // Any other 4xx is the request itself being refused: the same request would be refused again.
   const refused = status !== undefined && status >= 400 && status < 500;
   return fsError('other', `${where}: ${describe(e, code, status)}`, opts(refused ? 'noRetry' : undefined));
+}
+
+/** What a network failure means, in words. Node says "aborted" for an answer cut short of its Content-Length. */
+export function connectionBroke(e: { code?: string; message?: string }): string {
+  if (e.message === 'aborted') return 'the connection broke off before the answer was complete (short of its Content-Length)';
+  if (e.code === 'ECONNREFUSED') return `the server refused the connection (${e.code}): is the endpoint right and the server up?`;
+  return `the connection failed (${echo(e.code ?? '')}: ${echo(e.message ?? '')})`;
 }
 
 /**

@@ -1,7 +1,8 @@
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { CopyObjectCommand, DeleteObjectCommand, GetObjectAclCommand, GetObjectCommand, HeadObjectCommand, type GetObjectAclCommandOutput, type HeadObjectCommandOutput } from '@aws-sdk/client-s3';
 import type { CallOptions, Fs, HashType, Obj, OpenOptions, PutOptions, SrcInfo, Timestamp } from '../../src/fs/types.js';
-import { fsError } from '../../src/fs/errors.js';
+import { FsError, fsError } from '../../src/fs/errors.js';
+import { echo, mapS3Error } from './errors.js';
 import { fromDecimalSeconds, toDecimalSeconds } from '../../src/fs/time.js';
 import type { S3Door } from './door.js';
 import { copySource } from './keys.js';
@@ -111,7 +112,7 @@ export class S3Object implements Obj {
       { signal: options.signal },
     );
     if (encryptedEtag(res)) this.encrypted = true;
-    return res.Body as Readable;
+    return bodyOf(res.Body as Readable, this.fs.door, `${this.bucket}/${this.key}`, options.signal);
   }
 
   async update(data: Readable, src: SrcInfo, options?: PutOptions): Promise<void> {
@@ -185,4 +186,25 @@ export class S3Object implements Obj {
   get eTag(): string {
     return this.etag;
   }
+}
+
+/**
+ * A GET answer's body, whose failures name the object and say what they are. The request
+ * has returned by then, so the pacer cannot send it again: a body that breaks off (a reset,
+ * a short body, --timeout, a failed checksum) is a retryable failure of the transfer, which
+ * starts again from a fresh GET.
+ */
+function bodyOf(body: Readable, door: S3Door, where: string, signal: AbortSignal | undefined): Readable {
+  const out = new PassThrough();
+  body.once('error', (e: Error) => {
+    if (signal?.aborted && signal.reason instanceof FsError) return out.destroy(signal.reason);
+    const mapped = mapS3Error(e, door.errorContext(where, 'read'));
+    // Whatever the failure, the same GET again may well succeed.
+    out.destroy(mapped.retry === 'fatal' || mapped.retry === 'retryable' ? mapped : fsError('other', `read ${door.name}:${where}: the download broke off: ${echo(e.message || e.name)}`, { retry: 'retryable', cause: e }));
+  });
+  out.once('close', () => {
+    if (!body.destroyed) body.destroy();
+  });
+  body.pipe(out);
+  return out;
 }
