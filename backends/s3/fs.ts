@@ -101,8 +101,10 @@ export async function newFs(name: string, root: string, c: ConfigMap, globals: B
       if (!head.ETag) return { fs };
       const cut = clean.lastIndexOf('/');
       return { fs: new S3Fs(name, clean.slice(0, cut), door, sameConfig), file: clean.slice(cut + 1) };
-    } catch {
-      // Not an object (or not readable as one): a directory.
+    } catch (err) {
+      // Not an object (or not readable as one): a directory. Anything else (the server
+      // unreachable after every retry) is said now, not taken for an empty directory later.
+      if (!isKind(err, 'objectNotFound') && !isKind(err, 'permission') && !isKind(err, 'dirNotFound')) throw err;
     }
   }
   return { fs };
@@ -343,6 +345,8 @@ export class S3Fs implements Fs {
           // 404: not there; 403: someone else's (CreateBucket then says so clearly).
           if (isKind(err, 'dirNotFound') || (!lenient && isKind(err, 'permission'))) return this.makeBucket(bucket, o);
           if (!lenient || o.signal?.aborted) throw err;
+          // Let this write go ahead, but remember nothing: a later mkdir must still ask.
+          this.bucketsChecked.delete(bucket);
         },
       );
       this.bucketsChecked.set(bucket, p);

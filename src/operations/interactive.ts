@@ -1,3 +1,4 @@
+import { escapeControls } from '../lib/escape.js';
 import * as nfs from 'node:fs';
 import * as readline from 'node:readline';
 import * as tty from 'node:tty';
@@ -52,7 +53,8 @@ export class Interactive implements DestructiveGate {
     const remembered = this.always.get(action);
     if (remembered !== undefined) return remembered;
     this.io.write(
-      `\nnclone: ${action} "${subject}"?\n` +
+      // A name from a listing may hold terminal escapes that would redraw the question.
+      `\nnclone: ${action} "${escapeControls(subject)}"?\n` +
         'y) Yes, this is OK (default)\n' +
         'n) No, skip this\n' +
         `s) Skip all ${action} operations with no more questions\n` +

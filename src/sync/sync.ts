@@ -323,13 +323,13 @@ class SyncEngine {
     // when it starts, not when it was queued, so nothing is deleted after the first
     // error (stricter than rclone, whose --delete-during deleters stop only on a fatal
     // error).
-    if (this.stop.signal.aborted) return;
-    if (this.ctx.opt.deleteMode === 'during' && this.ctx.stats.errors > 0) {
-      logDebug(obj.remote, 'Not deleting as there were IO errors');
+    const wanted = () => !this.stop.signal.aborted && !(this.ctx.opt.deleteMode === 'during' && this.ctx.stats.errors > 0);
+    if (!wanted()) {
+      if (!this.stop.signal.aborted) logDebug(obj.remote, 'Not deleting as there were IO errors');
       return;
     }
     try {
-      await deleteObject(this.ctx, obj);
+      await deleteObject(this.ctx, obj, wanted);
     } catch (err) {
       this.countError(obj.remote, err);
     }
