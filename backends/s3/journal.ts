@@ -183,3 +183,25 @@ export function sourceExists(origin: string): boolean {
     return (err as NodeJS.ErrnoException).code !== 'ENOENT' && (err as NodeJS.ErrnoException).code !== 'ENOTDIR';
   }
 }
+
+/**
+ * Removes journal heads a killed run was writing (`*.tmp`, never renamed into place) that
+ * are older than ageMs: no run is still writing them.
+ */
+export function removeStaleTemps(ageMs: number, dir = journalDir(), now = Date.now()): void {
+  let names: string[];
+  try {
+    names = nfs.readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (!name.endsWith('.tmp')) continue;
+    const file = path.join(dir, name);
+    try {
+      if (now - nfs.statSync(file).mtimeMs >= ageMs) nfs.rmSync(file, { force: true });
+    } catch {
+      // Gone already, or not ours to remove.
+    }
+  }
+}

@@ -16,7 +16,7 @@ import { logDebug, logInfo, logNotice } from '../../src/lib/log.js';
 import type { S3Door } from './door.js';
 import { attemptsOf } from './client.js';
 import { mapS3Error } from './errors.js';
-import { appendPart, createJournal, deleteJournal, listJournals, metaHash, readJournal, sourceExists, type Journal, type SourceIdentity, type UploadPlace } from './journal.js';
+import { appendPart, createJournal, deleteJournal, listJournals, metaHash, readJournal, removeStaleTemps, sourceExists, type Journal, type SourceIdentity, type UploadPlace } from './journal.js';
 import { checkParts, etagMd5, type SentPart } from './parts.js';
 import { encryptedEtag } from './object.js';
 
@@ -632,6 +632,8 @@ async function listUploads(door: S3Door, bucket: string, prefix: string, signal:
  */
 export async function cleanupUploads(door: S3Door, bucket: string, prefix: string, o: CleanupOptions): Promise<void> {
   const pending = await listUploads(door, bucket, prefix, o.signal);
+  // A journal's head is written and renamed in a moment: an hour-old one was a killed run's.
+  if (!o.dryRun) removeStaleTemps(60 * 60_000);
   const now = Date.now();
   const isOld = (since: number | undefined) => o.maxAgeMs === undefined || since === undefined || now - since >= o.maxAgeMs;
   const journals = listJournals().filter(

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FsError } from '../../src/fs/errors.js';
 import { checkParts, etagMd5, type SentPart } from '../../backends/s3/parts.js';
-import { appendPart, cacheDir, createJournal, journalDir, listJournals, readJournal, sourceExists, type JournalHead } from '../../backends/s3/journal.js';
+import { appendPart, cacheDir, createJournal, journalDir, listJournals, readJournal, removeStaleTemps, sourceExists, type JournalHead } from '../../backends/s3/journal.js';
 
 const md5 = (s: string) => createHash('md5').update(s).digest('hex');
 
@@ -113,6 +113,18 @@ describe('upload journal', () => {
     meta: 'm',
     created: 1,
     ...over,
+  });
+
+  it('removes the half-written heads a killed run left (*.tmp) once old, and nothing else', () => {
+    const d = tmp();
+    const j = createJournal(head(), d);
+    nfs.writeFileSync(path.join(d, 'x.journal.1234.tmp'), '{"v":1');
+    nfs.writeFileSync(path.join(d, 'fresh.journal.5678.tmp'), '{"v":1');
+    const old = (Date.now() - 2 * 3_600_000) / 1000;
+    nfs.utimesSync(path.join(d, 'x.journal.1234.tmp'), old, old);
+    nfs.utimesSync(j.file, old, old);
+    removeStaleTemps(3_600_000, d);
+    expect(nfs.readdirSync(d).sort()).toEqual([path.basename(j.file), 'fresh.journal.5678.tmp'].sort());
   });
 
   it('lives in NCLONE_CACHE_DIR, else XDG_CACHE_HOME/nclone, else ~/.cache/nclone', () => {
