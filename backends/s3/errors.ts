@@ -121,7 +121,7 @@ export function mapS3Error(err: unknown, c: ErrorContext): FsError {
 /** What a network failure means, in words. Node says "aborted" for an answer cut short of its Content-Length. */
 export function connectionBroke(e: { code?: string; message?: string }): string {
   if (e.message === 'aborted') return 'the connection broke off before the answer was complete (short of its Content-Length)';
-  if (e.code === 'ECONNREFUSED') return `the server refused the connection (${e.code}): is the endpoint right and the server up?`;
+  if (e.code === 'ECONNREFUSED') return `could not connect (is the endpoint right and the server up?): ${echo(e.message ?? e.code)}`;
   return `the connection failed (${echo(e.code ?? '')}: ${echo(e.message ?? '')})`;
 }
 
