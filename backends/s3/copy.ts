@@ -46,10 +46,11 @@ export async function copyObject(door: S3Door, home: S3Home, src: S3Object, dst:
   meta.metadata = { ...head.Metadata };
   if (md5 && !meta.metadata.md5chksum) meta.metadata.md5chksum = Buffer.from(md5, 'hex').toString('base64');
   const create = new CreateMultipartUploadCommand({ ...door.writeParams(dst.bucket, dst.key), Metadata: meta.metadata, ContentType: head.ContentType });
+  const startedAt = Date.now();
   const created = await door.send<{ UploadId?: string }>(create, dst.remote, 'start copy to', o);
   if (!created.UploadId) throw noResult(door, dst.remote, 'start copy to');
   const uploadId = created.UploadId;
-  if (attemptsOf(create) > 1) await abortStrays(door, dst, uploadId, o.signal);
+  if (attemptsOf(create) > 1) await abortStrays(door, dst, uploadId, startedAt, o.signal);
   try {
     const partSize = partSizeFor(src.size, Math.max(door.opt.copyCutoff, door.opt.chunkSize), door.opt.maxUploadParts);
     const limit = pLimit(door.opt.uploadConcurrency);

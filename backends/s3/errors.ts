@@ -73,7 +73,8 @@ export function mapS3Error(err: unknown, c: ErrorContext): FsError {
   if (e.name === 'TimeoutError' && status === undefined) {
     return fsError('other', `${where}: timed out: ${/connect/i.test(e.message ?? '') && !/inactivity/.test(e.message ?? '') ? 'could not connect in time (--contimeout)' : 'the connection was silent too long (--timeout)'}`, opts('retryable'));
   }
-  if (/Deserialization error|XML parse error/i.test(e.message ?? '')) {
+  // (A 4xx whose body is not XML, e.g. a proxy's HTML page, is still that 4xx below.)
+  if (/Deserialization error|XML parse error/i.test(e.message ?? '') && (status === undefined || status < 400 || status >= 500)) {
     // The SDK could not read the answer (invalid XML, a body cut short): a server or proxy fault.
     const first = (e.message ?? '').split('\n')[0]!.replace(/^@aws-sdk /, '').replace(/\.$/, '');
     return fsError('other', `${where}: the server's answer is not valid S3 XML (${echo(first)})${status !== undefined ? `, HTTP ${status}` : ''}`, opts('retryable'));

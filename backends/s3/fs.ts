@@ -134,6 +134,8 @@ export class S3Fs implements Fs {
   readonly rootKey: string;
   readonly opt: S3Options;
   private readonly bucketsChecked = new Map<string, Promise<void>>();
+  /** Buckets whose check failed in a way that lets writes go ahead (no right to HEAD them). */
+  private readonly bucketsWritable = new Set<string>();
 
   constructor(
     readonly name: string,
@@ -337,6 +339,7 @@ export class S3Fs implements Fs {
    * a failing HEAD (no rights to HEAD a bucket one can write to) lets the write go ahead.
    */
   private checkBucket(bucket: string, o: CallOptions, lenient: boolean): Promise<void> {
+    if (lenient && this.bucketsWritable.has(bucket)) return Promise.resolve();
     let p = this.bucketsChecked.get(bucket);
     if (!p) {
       p = this.door.send(new HeadBucketCommand({ Bucket: bucket }), bucket, 'check bucket', { signal: o.signal, notFound: 'dirNotFound' }).then(
@@ -345,8 +348,9 @@ export class S3Fs implements Fs {
           // 404: not there; 403: someone else's (CreateBucket then says so clearly).
           if (isKind(err, 'dirNotFound') || (!lenient && isKind(err, 'permission'))) return this.makeBucket(bucket, o);
           if (!lenient || o.signal?.aborted) throw err;
-          // Let this write go ahead, but remember nothing: a later mkdir must still ask.
+          // Writes go ahead without asking again, but a later mkdir must still ask.
           this.bucketsChecked.delete(bucket);
+          this.bucketsWritable.add(bucket);
         },
       );
       this.bucketsChecked.set(bucket, p);

@@ -64,6 +64,8 @@ export interface JournalPart {
   /** Hex MD5 of the part's bytes. */
   md5: string;
   size: number;
+  /** The server said the part is encrypted so that its ETag is not its MD5. */
+  enc?: boolean;
 }
 
 export interface Journal {

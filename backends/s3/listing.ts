@@ -45,6 +45,8 @@ export async function listPages(
   let lastKey: string | undefined;
   let lastPrefix: string | undefined;
   let emptyPages = 0;
+  /** The first entry of every page so far (one string a page). */
+  const firsts = new Set<string>();
   for (;;) {
     const res = fs.opt.listVersion === 2 ? await requestV2(fs, base, where, token, signal) : await requestV1(fs, base, where, token, encoded, signal);
     if (res === undefined) {
@@ -66,6 +68,14 @@ export async function listPages(
       o.Key = decodeListedKey(o.Key, encoded);
       if (ordered && lastKey !== undefined && !inOrder(lastKey, o.Key)) throw fail(`the listing is out of order ("${escapeControls(o.Key)}" came after "${escapeControls(lastKey)}"): the server does not page as S3 does`, 'noRetry');
       lastKey = o.Key;
+    }
+    if (res.prefixes.some((p) => typeof p !== 'string')) throw fail('the listing has a common prefix without its Prefix', 'retryable');
+    // A page that starts where an earlier one started is the same page again under a new
+    // token or marker: the listing would go round forever.
+    const first = res.contents[0]?.Key ?? (res.prefixes[0] === undefined ? undefined : `${res.prefixes[0]}\u0000prefix`);
+    if (first !== undefined) {
+      if (firsts.has(first)) throw fail('the listing cannot continue: the server gave the same page again (it would repeat forever)', 'noRetry');
+      firsts.add(first);
     }
     const prefixes: string[] = [];
     for (const p of res.prefixes.map((p) => decodeListedKey(p, encoded))) {

@@ -23,11 +23,13 @@ import { encryptedEtag } from './object.js';
 /**
  * After a CreateMultipartUpload that took more than one attempt: an attempt whose answer
  * was lost may have created an upload nobody knows the id of. Uploads of the same key started
- * in the last few minutes, other than the one kept and not journaled by any run, are those.
+ * since the first attempt (give or take the clock margin), other than the one kept and not
+ * journaled by any run, are those.
  */
-export async function abortStrays(door: S3Door, t: { bucket: string; key: string }, keep: string, signal: AbortSignal | undefined): Promise<void> {
+export async function abortStrays(door: S3Door, t: { bucket: string; key: string }, keep: string, startedAt: number, signal: AbortSignal | undefined): Promise<void> {
   const journaled = new Set(listJournals().map((j) => j.head.uploadId));
-  const since = Date.now() - STRAY_WINDOW_MS;
+  // The server's clock may differ from ours: a margin, and uploads without a date are left.
+  const since = startedAt - CLOCK_MARGIN_MS;
   let uploads: PendingUpload[];
   try {
     uploads = await listUploads(door, t.bucket, t.key, signal, true);
@@ -35,7 +37,7 @@ export async function abortStrays(door: S3Door, t: { bucket: string; key: string
     return; // Left for `nclone cleanup`.
   }
   for (const u of uploads) {
-    if (u.Key !== t.key || u.UploadId === keep || journaled.has(u.UploadId) || (u.Initiated !== undefined && u.Initiated.getTime() < since)) continue;
+    if (u.Key !== t.key || u.UploadId === keep || journaled.has(u.UploadId) || u.Initiated === undefined || u.Initiated.getTime() < since) continue;
     logDebug(t.key, 'aborting an upload a lost answer left behind');
     await abortQuietly(door, t.bucket, t.key, u.UploadId);
   }
@@ -44,8 +46,8 @@ export async function abortStrays(door: S3Door, t: { bucket: string; key: string
 /** How long aborting an upload may take (retries included) before it is left to `nclone cleanup`. */
 const ABORT_DEADLINE_MS = 60_000;
 
-/** How recent an upload of the same key must be to be taken for one a lost answer created. */
-const STRAY_WINDOW_MS = 10 * 60_000;
+/** How far the server's clock is allowed to be behind ours when telling a stray by its start. */
+const CLOCK_MARGIN_MS = 60_000;
 
 /** Aborts a multipart upload (unless leave_parts_on_error); an upload already gone is fine. */
 export async function abortUpload(door: S3Door, t: { bucket: string; key: string }, uploadId: string | undefined): Promise<void> {
@@ -353,6 +355,8 @@ class MultipartUpload {
       return;
     }
     const total = this.totalParts;
+    // Parts of a bucket that encrypts by default have ETags that are not MD5s: that holds for the whole upload.
+    if ([...j.parts.values()].some((p) => p.enc)) this.encrypted = true;
     for (const p of parts) {
       const n = p.PartNumber;
       if (n === undefined || n < 1 || n > total || !p.ETag) continue;
@@ -364,7 +368,7 @@ class MultipartUpload {
         if (unquote(jp.etag) === unquote(p.ETag) && jp.size === size) this.known.set(n, { etag: p.ETag, md5: jp.md5 });
       } else {
         // Sent but not journaled (killed between the answer and the write): usable when its ETag is its MD5.
-        const md5 = this.door.sseChangesEtag ? undefined : etagMd5(p.ETag);
+        const md5 = this.door.sseChangesEtag || this.encrypted ? undefined : etagMd5(p.ETag);
         if (md5) this.known.set(n, { etag: p.ETag, md5 });
       }
     }
@@ -375,10 +379,11 @@ class MultipartUpload {
 
   private async create(): Promise<void> {
     const cmd = new CreateMultipartUploadCommand({ ...this.door.writeParams(this.t.bucket, this.t.key), Metadata: this.t.metadata });
+    const startedAt = Date.now();
     const res = await this.door.send<{ UploadId?: string }>(cmd, this.t.remote, 'start upload of', { signal: this.signal });
     if (!res.UploadId) throw fsError('other', `start upload of ${this.door.name}:${this.t.remote}: the server answered without an upload id`, { retry: 'retryable' });
     this.uploadId = res.UploadId;
-    if (attemptsOf(cmd) > 1) await abortStrays(this.door, this.t, res.UploadId, this.signal);
+    if (attemptsOf(cmd) > 1) await abortStrays(this.door, this.t, res.UploadId, startedAt, this.signal);
     if (!this.journaled) return;
     try {
       this.journal = createJournal({ v: 1, ...this.place, ...this.identity(), uploadId: res.UploadId, created: Date.now() });
@@ -390,7 +395,7 @@ class MultipartUpload {
   private record(part: SentPart): void {
     if (!this.journal || this.journal.parts.get(part.PartNumber)?.etag === part.ETag) return;
     try {
-      appendPart(this.journal, { n: part.PartNumber, etag: part.ETag, md5: part.md5, size: part.size });
+      appendPart(this.journal, { n: part.PartNumber, etag: part.ETag, md5: part.md5, size: part.size, ...(this.encrypted ? { enc: true } : {}) });
     } catch (err) {
       logDebug(this.t.remote, `can't write the upload's journal, it won't be resumable: ${(err as Error).message}`);
       try {
@@ -482,17 +487,14 @@ class MultipartUpload {
     const count = this.t.size >= 0 ? this.totalParts : Math.max(...this.sent.map((p) => p.PartNumber), 0);
     const parts = checkParts(this.t.remote, this.sent, { bytes, count, etagIsMd5: !this.door.sseChangesEtag && !this.encrypted });
     let res: { ETag?: string; Key?: string; Location?: string };
+    const cmd = new CompleteMultipartUploadCommand({ Bucket: this.t.bucket, Key: this.t.key, UploadId: this.uploadId, MultipartUpload: { Parts: parts } });
     try {
-      res = await this.door.send<{ ETag?: string; Key?: string; Location?: string }>(
-        new CompleteMultipartUploadCommand({ Bucket: this.t.bucket, Key: this.t.key, UploadId: this.uploadId, MultipartUpload: { Parts: parts } }),
-        this.t.remote,
-        'finish upload of',
-        { signal: this.signal },
-      );
+      res = await this.door.send<{ ETag?: string; Key?: string; Location?: string }>(cmd, this.t.remote, 'finish upload of', { signal: this.signal });
     } catch (err) {
       // A Complete whose answer was lost is sent again, and the server, done with it, no
-      // longer knows the upload: the object itself says whether it was completed.
-      const done = isNoSuchUpload(err) ? await this.completedBefore(bytes) : undefined;
+      // longer knows the upload: the object itself says whether it was completed. (Only
+      // then: on a first attempt NoSuchUpload means someone aborted it.)
+      const done = isNoSuchUpload(err) && attemptsOf(cmd) > 1 ? await this.completedBefore(bytes) : undefined;
       if (done === undefined) throw err;
       res = { ETag: done };
     }
@@ -511,8 +513,14 @@ class MultipartUpload {
     const md5s = this.sent.sort((a, b) => a.PartNumber - b.PartNumber).map((p) => Buffer.from(p.md5, 'hex'));
     const expected = `${createHash('md5').update(Buffer.concat(md5s)).digest('hex')}-${md5s.length}`;
     try {
-      const head = await this.door.send<{ ETag?: string; ContentLength?: number }>(new HeadObjectCommand({ Bucket: this.t.bucket, Key: this.t.key }), this.t.remote, 'check upload of', { signal: this.signal });
-      return head.ETag !== undefined && unquote(head.ETag) === expected && head.ContentLength === bytes ? head.ETag : undefined;
+      const head = await this.door.send<{ ETag?: string; ContentLength?: number; Metadata?: Record<string, string> }>(
+        new HeadObjectCommand({ Bucket: this.t.bucket, Key: this.t.key }),
+        this.t.remote,
+        'check upload of',
+        { signal: this.signal },
+      );
+      const same = head.ETag !== undefined && unquote(head.ETag) === expected && head.ContentLength === bytes && head.Metadata?.mtime === this.t.metadata.mtime;
+      return same ? head.ETag : undefined;
     } catch {
       return undefined;
     }
