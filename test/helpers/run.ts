@@ -12,6 +12,8 @@ export interface RunResult {
   stderr: string;
   /** The child outlived RunOptions.timeoutMs and was killed. */
   timedOut: boolean;
+  /** RunOptions.signalWhen's signal was sent. */
+  signalled: boolean;
 }
 
 export interface RunOptions {
@@ -22,6 +24,8 @@ export interface RunOptions {
   timeoutMs?: number;
   /** Called with each piece of stderr as it arrives, and the child, e.g. to signal it. */
   onStderr?: (text: string, child: ChildProcess) => void;
+  /** Sends `signal` to the child once `ready()` says so (asked every everyMs, default 100). */
+  signalWhen?: { ready: () => boolean | Promise<boolean>; signal: NodeJS.Signals; everyMs?: number };
 }
 
 /** An environment with no nclone settings and no way to reach cloud metadata services. */
@@ -38,6 +42,24 @@ export function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, options
     let stdout = '';
     let stderr = '';
     let timedOut = false;
+    let signalled = false;
+    const when = options.signalWhen;
+    let asking = false;
+    const poll =
+      when === undefined
+        ? undefined
+        : setInterval(async () => {
+            if (signalled || asking) return;
+            asking = true;
+            try {
+              if (await when.ready()) {
+                signalled = true;
+                child.kill(when.signal);
+              }
+            } finally {
+              asking = false;
+            }
+          }, when.everyMs ?? 100);
     const timer =
       options.timeoutMs === undefined
         ? undefined
@@ -52,11 +74,13 @@ export function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, options
     });
     child.on('error', (err) => {
       clearTimeout(timer);
+      clearInterval(poll);
       reject(err);
     });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      resolve({ code: code ?? -1, signal, stdout, stderr, timedOut });
+      clearInterval(poll);
+      resolve({ code: code ?? -1, signal, stdout, stderr, timedOut, signalled });
     });
   });
 }

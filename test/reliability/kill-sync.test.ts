@@ -6,11 +6,10 @@
  * source (checked on the RGW directly, or on disk), with no partial file, no unfinished
  * upload, and the destination's extra objects deleted only by the run that succeeded.
  */
-import { spawn } from 'node:child_process';
 import * as nfs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NCLONE, type RunResult } from '../helpers/run.js';
+import { NCLONE, run, type RunResult } from '../helpers/run.js';
 import { serverKeys } from '../s3/helpers-backend.js';
 import { makeBase, makeCli, removeBuckets, uniqueBucket, type Cli } from '../s3/helpers-cli.js';
 import { runNclone } from '../s3/helpers-faults.js';
@@ -42,38 +41,9 @@ afterAll(async () => {
   if (base) nfs.rmSync(base, { recursive: true, force: true });
 });
 
-/** Runs nclone and sends it `signal` once `ready()` says so (checked every 100 ms). */
-function runAndSignal(args: string[], ready: () => Promise<boolean> | boolean, signal: NodeJS.Signals): Promise<RunResult & { signalled: boolean }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(NCLONE, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    let signalled = false;
-    let checking = false;
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const started = Date.now();
-    const poll = setInterval(async () => {
-      if (signalled || checking) return;
-      checking = true;
-      try {
-        if (await ready()) {
-          signalled = true;
-          process.kill(child.pid!, signal);
-        } else if (Date.now() - started > 60_000) process.kill(child.pid!, 'SIGKILL');
-      } finally {
-        checking = false;
-      }
-    }, 100);
-    child.on('error', (err) => {
-      clearInterval(poll);
-      reject(err);
-    });
-    child.on('close', (code, sig) => {
-      clearInterval(poll);
-      resolve({ code: code ?? -1, signal: sig, stdout, stderr, timedOut: false, signalled });
-    });
-  });
+/** Runs nclone and sends it `signal` once `ready()` says so. */
+function runAndSignal(args: string[], ready: () => Promise<boolean> | boolean, signal: NodeJS.Signals): Promise<RunResult> {
+  return run(NCLONE, args, env, { timeoutMs: 60_000, signalWhen: { ready, signal } });
 }
 
 function localFiles(root: string): string[] {

@@ -10,7 +10,6 @@
  * bytes changed in a part already uploaded is detected while reading.
  * NCLONE_CACHE_DIR points into each test's temporary directory: ~/.cache is never touched.
  */
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as nfs from 'node:fs';
 import * as path from 'node:path';
@@ -147,30 +146,8 @@ function journalFiles(dir: string): string[] {
  * Runs nclone and sends `signal` to it (by its PID) once the journals record at least
  * `parts` parts. Fails the test if the run ends first or takes longer than the timeout.
  */
-function runUntilParts(s: Setup, args: string[], parts: number, signal: NodeJS.Signals, timeoutMs = 120_000): Promise<RunResult & { signalled: boolean }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(NCLONE, args, { env: s.cli.env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    let signalled = false;
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const started = Date.now();
-    const poll = setInterval(() => {
-      if (!signalled && journaledParts(s.journals) >= parts) {
-        signalled = true;
-        process.kill(child.pid!, signal);
-      } else if (Date.now() - started > timeoutMs) process.kill(child.pid!, 'SIGKILL');
-    }, 20);
-    child.on('error', (err) => {
-      clearInterval(poll);
-      reject(err);
-    });
-    child.on('close', (code, sig) => {
-      clearInterval(poll);
-      resolve({ code: code ?? -1, signal: sig, stdout, stderr, timedOut: false, signalled });
-    });
-  });
+function runUntilParts(s: Setup, args: string[], parts: number, signal: NodeJS.Signals, timeoutMs = 120_000): Promise<RunResult> {
+  return run(NCLONE, args, s.cli.env, { timeoutMs, signalWhen: { ready: () => journaledParts(s.journals) >= parts, signal, everyMs: 20 } });
 }
 
 function expectExit(r: RunResult, code: number): void {

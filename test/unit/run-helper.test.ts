@@ -17,4 +17,12 @@ describe('run (test/helpers/run.ts)', () => {
     const signalled = await run(process.execPath, ['-e', script], { PATH: process.env.PATH }, { timeoutMs: 30_000, onStderr: (_t, child) => child.kill('SIGINT') });
     expect(signalled).toMatchObject({ code: 7, timedOut: false, stderr: 'ready\n' });
   });
+
+  it('signalWhen sends the signal once ready() says so, and reports it', async () => {
+    let asked = 0;
+    const script = 'process.on("SIGINT", () => process.exit(7)); setTimeout(() => {}, 60_000)';
+    const r = await run(process.execPath, ['-e', script], { PATH: process.env.PATH }, { timeoutMs: 30_000, signalWhen: { ready: () => ++asked >= 3, signal: 'SIGINT', everyMs: 20 } });
+    expect(r).toMatchObject({ code: 7, timedOut: false, signalled: true });
+    expect(asked).toBe(3);
+  });
 });
