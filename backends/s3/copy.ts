@@ -7,8 +7,7 @@ import {
   type CompletedPart,
 } from '@aws-sdk/client-s3';
 import pLimit from 'p-limit';
-import { fsError, type FsError } from '../../src/fs/errors.js';
-import { quoteName } from '../../src/lib/escape.js';
+import { completed, noResult } from './errors.js';
 import type { CallOptions } from '../../src/fs/types.js';
 import type { S3Door } from './door.js';
 import { S3Object, type S3Home } from './object.js';
@@ -33,7 +32,7 @@ export async function copyObject(door: S3Door, home: S3Home, src: S3Object, dst:
       o,
     );
     // S3 may answer 200 and only then fail, with an <Error> body: no result is no copy.
-    if (!res.CopyObjectResult?.ETag) throw noResult(door, dst.remote, 'copy to');
+    if (!res.CopyObjectResult?.ETag) throw noResult(door.name, dst.remote, 'copy to');
     return S3Object.known(home, dst.remote, dst.bucket, dst.key, src.size, res.CopyObjectResult.ETag, meta);
   }
   // A multipart copy does not carry metadata over: write the source's again.
@@ -48,7 +47,7 @@ export async function copyObject(door: S3Door, home: S3Home, src: S3Object, dst:
   const create = new CreateMultipartUploadCommand({ ...door.writeParams(dst.bucket, dst.key), Metadata: meta.metadata, ContentType: head.ContentType });
   const startedAt = Date.now();
   const created = await door.send<{ UploadId?: string }>(create, dst.remote, 'start copy to', o);
-  if (!created.UploadId) throw noResult(door, dst.remote, 'start copy to');
+  if (!created.UploadId) throw noResult(door.name, dst.remote, 'start copy to');
   const uploadId = created.UploadId;
   if (attemptsOf(create) > 1) await abortStrays(door, dst, uploadId, startedAt, o.signal);
   try {
@@ -88,8 +87,7 @@ export async function copyObject(door: S3Door, home: S3Home, src: S3Object, dst:
       'finish copy to',
       o,
     );
-    // (Ceph answers a completed copy with an empty ETag, but with the rest of the result.)
-    if (done.ETag === undefined && done.Key === undefined && done.Location === undefined) throw noResult(door, dst.remote, 'finish copy to');
+    if (!completed(done)) throw noResult(door.name, dst.remote, 'finish copy to');
     return S3Object.known(home, dst.remote, dst.bucket, dst.key, src.size, done.ETag ?? '', meta);
   } catch (err) {
     await abortUpload(door, dst, uploadId);
@@ -97,7 +95,3 @@ export async function copyObject(door: S3Door, home: S3Home, src: S3Object, dst:
   }
 }
 
-/** An answer of 200 that holds no result: the operation did not happen (retried). */
-export function noResult(door: S3Door, remote: string, what: string): FsError {
-  return fsError('other', `${what} ${door.name}:${quoteName(remote)}: the server answered 200 but sent no result (an error after the answer began?)`, { retry: 'retryable' });
-}

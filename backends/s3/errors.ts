@@ -1,5 +1,5 @@
 import { fsError, FsError } from '../../src/fs/errors.js';
-import { escapeControls } from '../../src/lib/escape.js';
+import { escapeControls, quoteName } from '../../src/lib/escape.js';
 import type { Verdict } from '../../src/lib/pacer.js';
 
 interface SdkError {
@@ -159,4 +159,17 @@ export function retryAfterMs(value: string | undefined, now = Date.now()): numbe
   if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
   const at = Date.parse(value);
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+/** An answer of 200 that holds no result: the operation did not happen (retried). */
+export function noResult(remoteName: string, remote: string, what: string): FsError {
+  return fsError('other', `${what} ${remoteName}:${quoteName(remote)}: the server answered 200 but sent no result (an error after the answer began?)`, { retry: 'retryable' });
+}
+
+/**
+ * Whether a CompleteMultipartUpload answer holds a result. S3 may answer 200 and only then
+ * fail, with an <Error> body; Ceph completes a copy with an empty ETag but the rest of it.
+ */
+export function completed(res: { ETag?: string; Key?: string; Location?: string }): boolean {
+  return res.ETag !== undefined || res.Key !== undefined || res.Location !== undefined;
 }

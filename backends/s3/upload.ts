@@ -15,7 +15,7 @@ import type { CleanupOptions, Timestamp } from '../../src/fs/types.js';
 import { logDebug, logInfo, logNotice } from '../../src/lib/log.js';
 import type { S3Door } from './door.js';
 import { attemptsOf } from './client.js';
-import { mapS3Error } from './errors.js';
+import { completed, mapS3Error, noResult } from './errors.js';
 import { appendPart, createJournal, deleteJournal, listJournals, metaHash, readJournal, removeStaleTemps, sourceExists, type Journal, type SourceIdentity, type UploadPlace } from './journal.js';
 import { checkParts, etagMd5, type SentPart } from './parts.js';
 import { encryptedEtag } from './object.js';
@@ -498,10 +498,7 @@ class MultipartUpload {
       if (done === undefined) throw err;
       res = { ETag: done };
     }
-    // S3 may answer 200 and only then fail, with an <Error> body: no result is no object.
-    if (res.ETag === undefined && res.Key === undefined && res.Location === undefined) {
-      throw fsError('other', `finish upload of ${this.door.name}:${this.t.remote}: the server answered 200 but sent no result (an error after the answer began?)`, { retry: 'retryable' });
-    }
+    if (!completed(res)) throw noResult(this.door.name, this.t.remote, 'finish upload of');
     this.uploadId = undefined;
     if (this.journal) deleteJournal(this.journal);
     return { size: bytes, etag: res.ETag ?? '', encrypted: this.encrypted };
