@@ -19,10 +19,14 @@ describe('run (test/helpers/run.ts)', () => {
   });
 
   it('signalWhen sends the signal once ready() says so, and reports it', async () => {
-    let asked = 0;
-    const script = 'process.on("SIGINT", () => process.exit(7)); setTimeout(() => {}, 60_000)';
-    const r = await run(process.execPath, ['-e', script], { PATH: process.env.PATH }, { timeoutMs: 30_000, signalWhen: { ready: () => ++asked >= 3, signal: 'SIGINT', everyMs: 20 } });
+    // ready() says yes only once the child has its SIGINT handler (it says so on stderr).
+    let handling = false;
+    const script = 'process.on("SIGINT", () => process.exit(7)); console.error("ready"); setTimeout(() => {}, 60_000)';
+    const r = await run(process.execPath, ['-e', script], { PATH: process.env.PATH }, {
+      timeoutMs: 30_000,
+      onStderr: (t) => (handling ||= t.includes('ready')),
+      signalWhen: { ready: () => handling, signal: 'SIGINT', everyMs: 20 },
+    });
     expect(r).toMatchObject({ code: 7, timedOut: false, signalled: true });
-    expect(asked).toBe(3);
   });
 });
