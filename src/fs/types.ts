@@ -121,6 +121,12 @@ export interface Fs {
   copy?(src: Obj, remote: string, options?: CallOptions): Promise<Obj>;
   /** Server-side move. Throws 'cantMove' to ask for copy + delete. */
   move?(src: Obj, remote: string, options?: CallOptions): Promise<Obj>;
+  /**
+   * Deletes many objects of this Fs in few requests (S3 DeleteObjects: up to 1000 keys a
+   * request). Resolves with the objects that could not be deleted and why; an error thrown
+   * means none of the outcome is known. Without it, each object's remove() is called.
+   */
+  removeMany?(objs: readonly Obj[], options?: CallOptions): Promise<RemoveFailure[]>;
   /** Deletes dir and everything below it. */
   purge?(dir: string, options?: CallOptions): Promise<void>;
   /** Recursive listing of everything below dir, delivered in pages. */
@@ -134,6 +140,11 @@ export interface Fs {
   cleanup?(options?: CleanupOptions): Promise<void>;
   /** Releases connections and file handles. */
   close?(): Promise<void>;
+}
+
+export interface RemoveFailure {
+  obj: Obj;
+  err: unknown;
 }
 
 export interface CleanupOptions extends CallOptions {
