@@ -7,7 +7,7 @@ import { BoundedPool } from '../lib/pool.js';
 import { logDebug, logError, logInfo } from '../lib/log.js';
 import type { OperationContext } from '../operations/context.js';
 import { copyObject } from '../operations/copy.js';
-import { deleteObject } from '../operations/delete.js';
+import { DELETE_BATCH, canDeleteInBatches, deleteBatch, deleteObject } from '../operations/delete.js';
 import { needTransfer } from '../operations/needTransfer.js';
 import { skipDestructiveAsk } from '../operations/context.js';
 
@@ -63,6 +63,12 @@ class SyncEngine {
   private readonly guarding: boolean;
   /** --delete-during deletes found before the first source object: held until one is seen. */
   private readonly heldDeletes: Obj[] = [];
+  /** --delete-during deletes gathered for one removeMany call, sent at DELETE_BATCH or when the march ends. */
+  private duringBatch: Obj[] = [];
+  /** --delete-during reached --max-delete or --max-delete-size: nothing more is queued. */
+  private deleteLimitHit = false;
+  /** Deletes go to the destination's removeMany in batches rather than one remove() each. */
+  private readonly batching: boolean;
   /** Detaches from the caller's signal once the run is over. */
   dispose: () => void = () => undefined;
 
@@ -89,6 +95,7 @@ class SyncEngine {
     this.deletes = new BoundedPool(ctx.opt.checkers, onError, ctx.opt.checkers);
     this.deleting = req.mode === 'sync' && !req.srcFile;
     this.guarding = this.deleting && !ctx.opt.allowEmptySource;
+    this.batching = this.deleting && canDeleteInBatches(ctx, req.fdst);
   }
 
   /**
@@ -242,6 +249,7 @@ class SyncEngine {
         listError: (err, side, dir) => this.countError(`${side === 'src' ? req.fsrc : req.fdst}${dir ? '/' + dir : ''}`, err),
       },
     );
+    if (deletes) await this.flushDuringBatch();
     await this.checks.drain();
   }
 
@@ -301,38 +309,66 @@ class SyncEngine {
 
   private async queueDuringDelete(obj: Obj): Promise<void> {
     const { maxDelete, maxDeleteSize } = this.ctx.opt;
-    if (this.ctx.stats.errors > 0) return; // also stops further deletes once a limit was hit
+    if (this.ctx.stats.errors > 0 || this.deleteLimitHit) return; // also stops further deletes once a limit was hit
     // Counted when queued, not when done: deletes run concurrently, so stats.deletes
     // lags behind and would let every queued delete through.
-    if (maxDelete >= 0 && this.deletesQueued >= maxDelete) {
-      this.countError(obj.remote, maxDeleteError(maxDelete));
-      return;
-    }
     const size = Math.max(0, obj.size);
-    if (maxDeleteSize >= 0 && this.deleteBytesQueued + size > maxDeleteSize) {
-      this.countError(obj.remote, maxDeleteSizeError(maxDeleteSize));
+    const over =
+      maxDelete >= 0 && this.deletesQueued >= maxDelete ? maxDeleteError(maxDelete)
+      : maxDeleteSize >= 0 && this.deleteBytesQueued + size > maxDeleteSize ? maxDeleteSizeError(maxDeleteSize)
+      : undefined;
+    if (over) {
+      this.deleteLimitHit = true;
+      // The deletes within the limit still go, as they would have one by one, before the
+      // error stops the run.
+      const within = this.duringBatch.splice(0);
+      if (within.length > 0) await this.deleteMany(within);
+      this.countError(obj.remote, over);
       return;
     }
     this.deletesQueued++;
     this.deleteBytesQueued += size;
-    await this.deletes.submit(() => this.deleteOne(obj));
+    if (!this.batching) return this.deletes.submit(() => this.deleteOne(obj));
+    this.duringBatch.push(obj);
+    if (this.duringBatch.length >= DELETE_BATCH) await this.flushDuringBatch();
   }
 
+  private async flushDuringBatch(): Promise<void> {
+    if (this.duringBatch.length === 0) return;
+    const objs = this.duringBatch;
+    this.duringBatch = [];
+    await this.deletes.submit(() => this.deleteMany(objs));
+  }
+
+  /**
+   * A delete can wait in the pool while a transfer fails or the run is stopped: it is
+   * decided when it starts, not when it was queued, so nothing is deleted after the first
+   * error (stricter than rclone, whose --delete-during deleters stop only on a fatal error).
+   */
+  private readonly deleteWanted = (): boolean => !this.stop.signal.aborted && !(this.ctx.opt.deleteMode === 'during' && this.ctx.stats.errors > 0);
+
   private async deleteOne(obj: Obj): Promise<void> {
-    // A delete can wait in the pool while a transfer fails or the run is stopped: decide
-    // when it starts, not when it was queued, so nothing is deleted after the first
-    // error (stricter than rclone, whose --delete-during deleters stop only on a fatal
-    // error).
-    const wanted = () => !this.stop.signal.aborted && !(this.ctx.opt.deleteMode === 'during' && this.ctx.stats.errors > 0);
-    if (!wanted()) {
+    if (!this.deleteWanted()) {
       if (!this.stop.signal.aborted) logDebug(obj.remote, 'Not deleting as there were IO errors');
       return;
     }
     try {
-      await deleteObject(this.ctx, obj, wanted);
+      await deleteObject(this.ctx, obj, this.deleteWanted);
     } catch (err) {
       this.countError(obj.remote, err);
     }
+  }
+
+  /** One batch: one removeMany call (one request on S3), each failure counted as its object's error. */
+  private async deleteMany(objs: Obj[]): Promise<void> {
+    if (!this.deleteWanted()) {
+      if (!this.stop.signal.aborted) logDebug(undefined, `Not deleting ${objs.length} files as there were IO errors`);
+      return;
+    }
+    const failures = await deleteBatch(this.ctx, this.req.fdst, objs);
+    // Stopped meanwhile: the stop is the run's error, not each object it cut short.
+    if (this.stop.signal.aborted) return;
+    for (const f of failures) this.countError(f.obj.remote, f.err);
   }
 
   /** --delete-after and --delete-before: all or nothing against --max-delete and --max-delete-size. */
@@ -348,9 +384,17 @@ class SyncEngine {
       this.countError(undefined, err);
       throw err;
     }
-    for (const obj of this.toDelete.splice(0)) {
-      if (this.stop.signal.aborted) break;
-      await this.deletes.submit(() => this.deleteOne(obj));
+    const objs = this.toDelete.splice(0);
+    if (this.batching) {
+      for (let i = 0; i < objs.length && !this.stop.signal.aborted; i += DELETE_BATCH) {
+        const batch = objs.slice(i, i + DELETE_BATCH);
+        await this.deletes.submit(() => this.deleteMany(batch));
+      }
+    } else {
+      for (const obj of objs) {
+        if (this.stop.signal.aborted) break;
+        await this.deletes.submit(() => this.deleteOne(obj));
+      }
     }
     await this.deletes.drain();
     this.throwIfStopped();
