@@ -87,18 +87,36 @@ export interface ReadResult {
   entries: Entries | undefined;
   /** The file exists and is not a valid shard: it should be rewritten. */
   corrupt: boolean;
+  /** The file's mtime (0 when missing). */
+  mtimeMs: number;
 }
 
 /** Never throws: a cache that can't be read is an empty one. */
 export async function readShard(file: string, dir: string): Promise<ReadResult> {
   let text: string;
+  let mtimeMs: number;
+  let fh: fsp.FileHandle | undefined;
   try {
-    text = await fsp.readFile(file, 'utf8');
+    fh = await fsp.open(file, 'r');
+    mtimeMs = (await fh.stat()).mtimeMs;
+    text = await fh.readFile('utf8');
   } catch {
-    return { entries: undefined, corrupt: false };
+    return { entries: undefined, corrupt: false, mtimeMs: 0 };
+  } finally {
+    await fh?.close().catch(() => {});
   }
   const entries = parseShard(text, dir);
-  return { entries, corrupt: entries === undefined };
+  return { entries, corrupt: entries === undefined, mtimeMs };
+}
+
+/**
+ * Marks a shard as used now, so that the size bound removes it after the ones nobody reads.
+ * Once a day is enough for that, and spares a write per load. Never throws.
+ */
+export async function touchShard(file: string, mtimeMs: number, now = Date.now()): Promise<void> {
+  if (mtimeMs === 0 || now - mtimeMs < 86_400_000) return;
+  const t = new Date(now);
+  await fsp.utimes(file, t, t).catch(() => {});
 }
 
 /**

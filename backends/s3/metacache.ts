@@ -14,7 +14,7 @@ import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 import { logDebug } from '../../src/lib/log.js';
 import { cacheDir } from './journal.js';
-import { EXACT, Entry, SECOND, WINDOW, pruneMeta, readShard, writeShard, type Entries, type Kind } from './metacache-store.js';
+import { EXACT, Entry, SECOND, WINDOW, pruneMeta, readShard, touchShard, writeShard, type Entries, type Kind } from './metacache-store.js';
 
 export interface MetaCacheOptions {
   /** The endpoint URL, or "aws:<region>" for AWS without one. */
@@ -343,6 +343,7 @@ export class MetaCache {
     shard.loading ??= this.serial(shard.file, async () => {
       const r = await readShard(shard.file, shard.prefix);
       this.stats.loads++;
+      if (this.writable && r.entries !== undefined) await touchShard(shard.file, r.mtimeMs);
       const entries = r.entries ?? new Map<string, Entry>();
       for (const [leaf, e] of shard.dirty) {
         if (e === null) entries.delete(leaf);

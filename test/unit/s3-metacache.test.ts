@@ -330,6 +330,16 @@ describe('S3 metadata cache', () => {
     expect(checkedShard().size).toBe(1800);
   });
 
+  it('marks a shard it reads as recently used, for the size bound', async () => {
+    let c = open();
+    c.record('d/x', { size: 1, etag: ETAG, lastModifiedMs: T, mtime: 4n });
+    c = await reopen(c);
+    const old = Date.now() / 1000 - 3 * 86_400;
+    utimesSync(shardFile('d/'), old, old);
+    expect(await c.lookup('d/x', 1, ETAG, T)).toBeDefined();
+    expect(statSync(shardFile('d/')).mtimeMs).toBeGreaterThan(Date.now() - 86_400_000);
+  });
+
   it('stays valid when two processes write the same shard at once, keeping only correct entries', async () => {
     expect(await Promise.all([child('a'), child('b')])).toEqual([0, 0]);
     // Entries may be lost (each process's last merge can miss the other's latest), never wrong.
