@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { DeleteObjectCommand, DeleteObjectsCommand } from '@aws-sdk/client-s3';
 import type { BuildMiddleware, HttpRequest } from '@smithy/types';
 import { FsError, fsError, isKind } from '../../src/fs/errors.js';
 import type { CallOptions } from '../../src/fs/types.js';
@@ -61,6 +60,8 @@ const XML_UNSAFE = /[\u0000-\u001f\u007f\u0085\u2028]/;
 
 /** One DeleteObjects request; a server without it moves the chunk onto `single` instead. */
 async function deleteChunk<T>(door: S3Door, bucket: string, chunk: DeleteItem<T>[], single: DeleteItem<T>[], o: CallOptions): Promise<DeleteFailure<T>[]> {
+  // Loaded here, not at start-up: a command that deletes nothing never pays for the SDK.
+  const { DeleteObjectsCommand } = await import('@aws-sdk/client-s3');
   const cmd = new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: chunk.map((it) => ({ Key: it.key })), Quiet: false } });
   cmd.middlewareStack.add(contentMd5Only(), { step: 'build', priority: 'low', name: 'ncloneDeleteContentMd5' });
   type Answer = { Deleted?: { Key?: string }[]; Errors?: { Key?: string; Code?: string; Message?: string }[] };
@@ -107,6 +108,7 @@ async function deleteChunk<T>(door: S3Door, bucket: string, chunk: DeleteItem<T>
 
 /** DeleteObject per key, a few at a time: clones without DeleteObjects, and keys XML can't carry. */
 async function deleteOneByOne<T>(door: S3Door, bucket: string, items: DeleteItem<T>[], o: CallOptions): Promise<DeleteFailure<T>[]> {
+  const { DeleteObjectCommand } = await import('@aws-sdk/client-s3');
   const failures: DeleteFailure<T>[] = [];
   let next = 0;
   const worker = async () => {
