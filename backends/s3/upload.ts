@@ -11,7 +11,7 @@ import {
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { FsError, fsError } from '../../src/fs/errors.js';
-import type { CleanupOptions, Timestamp } from '../../src/fs/types.js';
+import type { CleanupOptions, SrcInfo, Timestamp } from '../../src/fs/types.js';
 import { logDebug, logInfo, logNotice } from '../../src/lib/log.js';
 import type { S3Door } from './door.js';
 import { attemptsOf } from './client.js';
@@ -123,6 +123,8 @@ export function forwardSourceEnd(data: Readable, into: Transform, remote: string
 export interface UploadResult {
   size: number;
   etag: string;
+  /** The whole object's hex MD5, when the upload read it ahead (hashParts). */
+  md5?: string;
   /** The answers said the object is encrypted so that its ETag is not an MD5. */
   encrypted: boolean;
 }
@@ -138,6 +140,13 @@ export interface MultipartTarget {
   /** Where the data comes from, and its mtime: what identifies the source to resume from. */
   origin?: string;
   modTime?: Timestamp;
+  /**
+   * Reads the source ahead of the upload for its whole MD5 (stored as md5chksum) and each
+   * part's (see SrcInfo.hashParts). The parts then go with those MD5s as Content-MD5 and are
+   * not hashed again: the server refuses a part whose bytes changed since that read, so the
+   * object completed is exactly the data whose MD5 it stores.
+   */
+  hashParts?: SrcInfo['hashParts'];
 }
 
 /** The smallest part size (at least chunk_size) that fits the object in max_upload_parts parts. */
@@ -161,6 +170,12 @@ class PartReader {
   ended = false;
   private rest: Buffer | undefined;
   private readonly it: AsyncIterator<unknown>;
+  /**
+   * Part buffers whose request has ended, filled again rather than allocated: a fresh
+   * buffer of several MiB costs page faults (the kernel zeroing it) and garbage collection
+   * for every part.
+   */
+  private readonly spare: Buffer[] = [];
 
   constructor(
     data: Readable,
@@ -180,7 +195,7 @@ class PartReader {
       await this.expectEnd();
       return undefined;
     }
-    const buf = Buffer.allocUnsafe(want);
+    const buf = this.spare.pop() ?? Buffer.allocUnsafeSlow(this.partSize);
     let filled = 0;
     while (filled < want) {
       let chunk = this.rest;
@@ -201,8 +216,18 @@ class PartReader {
     if (known && filled < want) throw shortError(this.t.remote, this.t.size, this.read);
     // The last part of a stated size: the source must end here.
     if (known && this.read === this.t.size) await this.expectEnd();
-    if (filled === 0) return undefined;
-    return filled === want ? buf : buf.subarray(0, filled);
+    if (filled === 0) {
+      this.spare.push(buf);
+      return undefined;
+    }
+    return filled === buf.length ? buf : buf.subarray(0, filled);
+  }
+
+  /** A part's buffer may be filled again: its request is over and nothing holds it. */
+  release(part: Buffer): void {
+    // Only full-size buffers (a part's data may be a view of one), a few at a time.
+    const whole = part.byteOffset === 0 && part.buffer.byteLength === this.partSize ? Buffer.from(part.buffer, 0, this.partSize) : undefined;
+    if (whole && this.spare.length < 8) this.spare.push(whole);
   }
 
   private async expectEnd(): Promise<void> {
@@ -266,6 +291,9 @@ class MultipartUpload {
   private readonly contentMd5: boolean;
   /** An answer said the object is encrypted in a way that makes ETags other than MD5s. */
   encrypted = false;
+  /** Hex MD5 of each part (index n-1) and of the whole, from reading the source ahead (hashParts). */
+  private partMd5: string[] | undefined;
+  private wholeMd5: string | undefined;
 
   constructor(
     private readonly door: S3Door,
@@ -312,6 +340,7 @@ class MultipartUpload {
     this.data.on('error', onError);
     this.data.once('close', onClose);
     try {
+      if (this.t.hashParts && this.t.size > 0) await this.readAhead();
       if (this.journaled) await this.prepareResume();
       const first = await this.reader.next();
       // Unknown size and it all fit in one part (or nothing at all): one PUT, no multipart.
@@ -326,6 +355,30 @@ class MultipartUpload {
       this.data.off('error', onError);
       this.data.off('close', onClose);
     }
+  }
+
+  /**
+   * The source's MD5s, whole and per part, read before anything is sent: the whole one is
+   * stored as md5chksum (so it is part of the journal's identity and must come first).
+   */
+  private async readAhead(): Promise<void> {
+    const { whole, parts } = await this.t.hashParts!('md5', this.partSize);
+    if (parts.length !== this.totalParts) throw fsError('other', `${this.t.remote}: reading the source ahead gave ${parts.length} parts, not ${this.totalParts}: it changed size`, { retry: 'retryable' });
+    this.partMd5 = parts;
+    this.wholeMd5 = whole;
+    this.t.metadata.md5chksum = Buffer.from(whole, 'hex').toString('base64');
+  }
+
+  /**
+   * The hex MD5 of part n: the one read ahead when there is one. Without Content-MD5 the
+   * server can't hold the bytes to it, so they are hashed and compared here.
+   */
+  private md5Of(n: number, buf: Buffer): string {
+    const ahead = this.partMd5?.[n - 1];
+    if (ahead !== undefined && this.contentMd5) return ahead;
+    const md5 = createHash('md5').update(buf).digest('hex');
+    if (ahead !== undefined && ahead !== md5) throw fsError('other', `${this.t.remote}: part ${n} of the source changed since it was read for its MD5`, { retry: 'retryable' });
+    return md5;
   }
 
   /** With a journal of the same upload of the same source: the parts on the server that can be kept. */
@@ -423,7 +476,14 @@ class MultipartUpload {
       }
       const known = this.known.get(n);
       if (known) {
-        const md5 = createHash('md5').update(buf).digest('hex');
+        let md5: string;
+        try {
+          md5 = this.md5Of(n, buf);
+        } catch (err) {
+          this.fail(err);
+          break;
+        }
+        this.reader.release(buf);
         if (md5 !== known.md5) {
           logNotice(this.t.remote, `part ${n} of the source differs from the part uploaded before the interruption: the source changed, starting over`);
           this.fail(fsError('other', `${this.t.remote}: the source changed since its interrupted upload began (part ${n} differs): starting over`, { retry: 'retryable' }));
@@ -435,8 +495,12 @@ class MultipartUpload {
       } else {
         while (inflight.size >= concurrency && this.failure === undefined) await Promise.race(inflight);
         if (this.failure !== undefined) break;
-        const job: Promise<void> = this.sendPart(n, buf).then(
-          () => void inflight.delete(job),
+        const part = buf;
+        const job: Promise<void> = this.sendPart(n, part).then(
+          () => {
+            inflight.delete(job);
+            this.reader.release(part);
+          },
           (err: unknown) => {
             inflight.delete(job);
             this.fail(this.t.signal?.aborted ? this.interruptError() : err);
@@ -458,17 +522,19 @@ class MultipartUpload {
   }
 
   private async sendPart(n: number, buf: Buffer): Promise<void> {
-    const md5 = createHash('md5').update(buf).digest();
+    const md5 = Buffer.from(this.md5Of(n, buf), 'hex');
+    const cmd = new UploadPartCommand({
+      Bucket: this.t.bucket,
+      Key: this.t.key,
+      UploadId: this.uploadId,
+      PartNumber: n,
+      Body: buf,
+      ContentLength: buf.length,
+      ContentMD5: this.contentMd5 ? md5.toString('base64') : undefined,
+    });
+    if (this.contentMd5) unsignedPayload(cmd);
     const res = await this.door.send<{ ETag?: string; ServerSideEncryption?: string; SSECustomerAlgorithm?: string }>(
-      new UploadPartCommand({
-        Bucket: this.t.bucket,
-        Key: this.t.key,
-        UploadId: this.uploadId,
-        PartNumber: n,
-        Body: buf,
-        ContentLength: buf.length,
-        ContentMD5: this.contentMd5 ? md5.toString('base64') : undefined,
-      }),
+      cmd,
       this.t.remote,
       `upload part ${n} of`,
       { signal: this.signal },
@@ -501,7 +567,7 @@ class MultipartUpload {
     if (!completed(res)) throw noResult(this.door.name, this.t.remote, 'finish upload of');
     this.uploadId = undefined;
     if (this.journal) deleteJournal(this.journal);
-    return { size: bytes, etag: res.ETag ?? '', encrypted: this.encrypted };
+    return { size: bytes, etag: res.ETag ?? '', encrypted: this.encrypted, md5: this.wholeMd5 };
   }
 
   /** The object's ETag when it is exactly this upload completed (multipart ETag and size match), else undefined. */
@@ -525,14 +591,16 @@ class MultipartUpload {
 
   private async putSingle(body: Buffer): Promise<UploadResult> {
     const md5 = createHash('md5').update(body).digest();
+    const cmd = new PutObjectCommand({
+      ...this.door.writeParams(this.t.bucket, this.t.key),
+      Body: body,
+      ContentLength: body.length,
+      Metadata: this.t.metadata,
+      ContentMD5: this.contentMd5 ? md5.toString('base64') : undefined,
+    });
+    if (this.contentMd5) unsignedPayload(cmd);
     const res = await this.door.send<{ ETag?: string; ServerSideEncryption?: string; SSECustomerAlgorithm?: string }>(
-      new PutObjectCommand({
-        ...this.door.writeParams(this.t.bucket, this.t.key),
-        Body: body,
-        ContentLength: body.length,
-        Metadata: this.t.metadata,
-        ContentMD5: this.contentMd5 ? md5.toString('base64') : undefined,
-      }),
+      cmd,
       this.t.remote,
       'upload',
       { signal: this.signal },
@@ -556,6 +624,23 @@ class MultipartUpload {
     if (error instanceof FsError || this.failure === error) return error;
     return mapS3Error(error, this.door.errorContext(this.t.remote, 'upload'));
   }
+}
+
+/**
+ * Signs the request without hashing its body (x-amz-content-sha256: UNSIGNED-PAYLOAD), for
+ * bodies sent with Content-MD5: the server checks those bytes against the MD5, a signed
+ * header, so a SHA-256 of every byte (the SDK's default over plain http) adds CPU and no
+ * protection against damage on the way.
+ */
+export function unsignedPayload(cmd: { middlewareStack: { add: UploadPartCommand['middlewareStack']['add'] } }): void {
+  cmd.middlewareStack.add(
+    (next) => (args) => {
+      const req = args.request as { headers?: Record<string, string> };
+      if (req.headers) req.headers['x-amz-content-sha256'] = 'UNSIGNED-PAYLOAD';
+      return next(args);
+    },
+    { step: 'build', name: 'ncloneUnsignedPayload' },
+  );
 }
 
 /** The parts of an upload on the server, every page (a page marker that repeats is an error). */

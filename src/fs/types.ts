@@ -21,6 +21,14 @@ export interface SrcInfo {
    */
   hash?(type: HashType): Promise<string>;
   /**
+   * Reads the source once for its whole hash and the hash of each partSize piece (the last
+   * one shorter), for a backend that must store the whole hash before sending and check
+   * each part (S3 multipart: md5chksum and Content-MD5). With it the data need not be hashed
+   * again while it is sent. Offered only by sources that would have to read themselves to
+   * know their hash (a local file).
+   */
+  hashParts?(type: HashType, partSize: number): Promise<{ whole: string; parts: string[] }>;
+  /**
    * Where the data comes from ("/home/me/file", "s3:bucket/key"), for backends that keep
    * state about an upload across runs (a resumable multipart upload's journal).
    */
@@ -134,12 +142,29 @@ export interface Fs {
   /** Writes an object whose size is not known in advance. */
   putStream?(data: Readable, src: SrcInfo, options?: PutOptions): Promise<Obj>;
   /**
+   * Opens src.remote for writing at offsets, from several streams at once (rclone's
+   * OpenWriterAt: multi-stream downloads). The object appears under its name, with
+   * src.modTime, only on commit, after its size and the hashes src declares are checked;
+   * until then it is nowhere to be seen, and abort (or the process ending) removes it.
+   */
+  openWriterAt?(src: SrcInfo, options?: CallOptions): Promise<WriterAt>;
+  /**
    * Removes what interrupted writes left behind: unfinished multipart uploads and their
    * journals (older than maxAgeMs when given; all of them with all), temporary files.
    */
   cleanup?(options?: CleanupOptions): Promise<void>;
   /** Releases connections and file handles. */
   close?(): Promise<void>;
+}
+
+/** An object being written at offsets: see Fs.openWriterAt. */
+export interface WriterAt {
+  /** Writes data at offset. Writes may come from several streams at once, each in order. */
+  writeAt(data: Buffer, offset: number): Promise<void>;
+  /** Checks that every byte was written (and the declared hashes), then gives the object its name. */
+  commit(): Promise<Obj>;
+  /** Drops what was written; safe to call more than once, and after a failed commit. */
+  abort(): Promise<void>;
 }
 
 export interface RemoveFailure {

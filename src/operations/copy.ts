@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
-import type { Fs, Obj, SrcInfo } from '../fs/types.js';
+import { createHash } from 'node:crypto';
+import type { Fs, HashType, Obj, SrcInfo } from '../fs/types.js';
 import { corrupted, fsError, isKind } from '../fs/errors.js';
 import { AccountingStream } from '../accounting/stream.js';
 import { withRetries } from './retry.js';
@@ -48,7 +49,9 @@ export async function copyObject(ctx: OperationContext, fdst: Fs, dst: Obj | und
   const transfer = ctx.stats.startTransfer(remote, src.size);
   let ok = false;
   try {
-    const obj = await withRetries(() => streamCopy(ctx, fdst, dst, { remote, size: src.size, modTime, hash: (t) => src.hash(t, call), origin: originOf(src) }, src, transfer), {
+    const info: SrcInfo = { remote, size: src.size, modTime, hash: (t) => src.hash(t, call), origin: originOf(src) };
+    const copy = useStreams(ctx, fdst, src) ? () => multiStreamCopy(ctx, fdst, info, src, transfer) : () => streamCopy(ctx, fdst, dst, info, src, transfer);
+    const obj = await withRetries(copy, {
       attempts: ctx.opt.lowLevelRetries,
       signal: ctx.signal,
       what: remote,
@@ -84,11 +87,30 @@ async function streamCopy(
     throw err;
   }
   if (hashType && declared !== '') info = { ...info, hashes: { [hashType]: declared } };
-  const accounted = new AccountingStream({ stats: ctx.stats, transfer, bwlimit: ctx.bwlimit, maxTransfer: ctx.opt.maxTransfer, hashes: hashType ? [hashType] : [] });
+  // A source that must read itself for its hash can be read ahead by the writer for the
+  // whole hash and each part's (S3 multipart): the writer then has the server check every
+  // part against that read, and the data need not be hashed again on its way.
+  let readAhead: { type: HashType; whole: string } | undefined;
+  if (src.fs.features.slowHash) {
+    info = {
+      ...info,
+      hashParts: async (type, partSize) => {
+        const r = await hashParts(src, type, partSize, ctx.signal);
+        readAhead = { type, whole: r.whole };
+        return r;
+      },
+      hash: (type) => (readAhead?.type === type ? Promise.resolve(readAhead.whole) : src.hash(type, { signal: ctx.signal })),
+    };
+  }
+  const hasher = hashType && declared === '' ? createHash(hashType) : undefined;
+  const accounted = new AccountingStream({ stats: ctx.stats, transfer, bwlimit: ctx.bwlimit, maxTransfer: ctx.opt.maxTransfer });
   // A source error reaches the writer (which removes its partial output), and a writer
   // that stops reading closes the source.
   input.on('error', (e) => accounted.destroy(e));
   accounted.once('close', () => input.destroy());
+  // Hashed as it flows unless the writer read it ahead (a few chunks may pass before it
+  // asks: that digest is then not used).
+  if (hasher) input.on('data', (chunk: Buffer) => void (readAhead?.type !== hashType && hasher.update(chunk)));
   // The writer sees errors through its reads; this keeps one raised after it stopped
   // reading from becoming an uncaught exception.
   accounted.on('error', () => undefined);
@@ -116,7 +138,7 @@ async function streamCopy(
     throw fsError('other', `${info.remote}: corrupted on transfer: sizes differ ${info.size} vs ${obj.size}`, { retry: 'retryable' });
   }
   if (hashType) {
-    const srcSum = declared || (accounted.digests()[hashType] ?? '');
+    const srcSum = declared || (readAhead?.type === hashType ? readAhead.whole : (hasher?.digest('hex') ?? ''));
     const dstSum = await obj.hash(hashType, { signal: ctx.signal });
     if (srcSum !== '' && dstSum !== '' && srcSum !== dstSum) {
       await obj.remove({ signal: ctx.signal }).catch(() => undefined);
@@ -124,6 +146,115 @@ async function streamCopy(
     }
   }
   return obj;
+}
+
+/**
+ * Whether to download src with several ranged streams written at offsets (rclone's
+ * multi-thread copy): into an Fs that can write so, from a remote source (a local file
+ * gains nothing from being read in pieces), at least --multi-thread-cutoff bytes.
+ */
+function useStreams(ctx: OperationContext, fdst: Fs, src: Obj): boolean {
+  return ctx.opt.multiThreadStreams > 1 && fdst.openWriterAt !== undefined && !src.fs.features.isLocal && src.size > 0 && src.size >= ctx.opt.multiThreadCutoff;
+}
+
+/** Each stream's data is written in pieces of this size (fewer, larger writes). */
+const WRITE_PIECE = 1024 * 1024;
+
+/**
+ * Copies src with --multi-thread-streams ranged reads, each written at its offset into one
+ * object opened with openWriterAt. The writer checks the size and the source's hash before
+ * the object takes its name; any failure (a stream, the check, Ctrl-C) stops every stream,
+ * waits for them and drops what was written, and the whole file is tried again.
+ */
+async function multiStreamCopy(ctx: OperationContext, fdst: Fs, info: SrcInfo, src: Obj, transfer: ReturnType<OperationContext['stats']['startTransfer']>): Promise<Obj> {
+  const hashType = ctx.opt.ignoreChecksum ? undefined : commonHash(src.fs, fdst);
+  const declared = hashType ? await src.hash(hashType, { signal: ctx.signal }) : '';
+  const writer = await fdst.openWriterAt!({ ...info, hashes: hashType && declared !== '' ? { [hashType]: declared } : undefined }, { signal: ctx.signal });
+  const stop = new AbortController();
+  const signal = ctx.signal ? AbortSignal.any([ctx.signal, stop.signal]) : stop.signal;
+  const size = src.size;
+  const streams = Math.min(ctx.opt.multiThreadStreams, Math.ceil(size / WRITE_PIECE));
+  // Sections on piece boundaries, the last one taking the rest.
+  const section = Math.ceil(size / streams / WRITE_PIECE) * WRITE_PIECE;
+  const one = async (start: number, end: number): Promise<void> => {
+    const input = await src.open({ start, end: end - 1, signal });
+    const accounted = new AccountingStream({ stats: ctx.stats, transfer, bwlimit: ctx.bwlimit, maxTransfer: ctx.opt.maxTransfer });
+    input.on('error', (e) => accounted.destroy(e));
+    accounted.once('close', () => input.destroy());
+    input.pipe(accounted);
+    const piece = Buffer.allocUnsafe(Math.min(WRITE_PIECE, end - start));
+    let filled = 0;
+    let pos = start;
+    try {
+      for await (const chunk of accounted as AsyncIterable<Buffer>) {
+        for (let off = 0; off < chunk.length; ) {
+          if (pos + filled + (chunk.length - off) > end) throw fsError('other', `${info.remote}: corrupted on transfer: the range ${start}-${end - 1} gave more bytes than asked`, { retry: 'retryable' });
+          const n = chunk.copy(piece, filled, off);
+          off += n;
+          filled += n;
+          if (filled === piece.length) {
+            await writer.writeAt(piece, pos);
+            pos += filled;
+            filled = 0;
+          }
+        }
+      }
+      if (filled > 0) await writer.writeAt(piece.subarray(0, filled), pos);
+      pos += filled;
+      if (pos !== end) throw fsError('other', `${info.remote}: corrupted on transfer: the range ${start}-${end - 1} ended after ${pos - start} bytes`, { retry: 'retryable' });
+    } finally {
+      accounted.destroy();
+    }
+  };
+  const jobs: Promise<void>[] = [];
+  for (let start = 0; start < size; start += section) {
+    jobs.push(
+      one(start, Math.min(size, start + section)).catch((err: unknown) => {
+        stop.abort(err);
+        throw err;
+      }),
+    );
+  }
+  logDebug(info.remote, `downloading with ${jobs.length} streams`);
+  // Every stream has ended before the writer is dropped or committed.
+  const settled = await Promise.allSettled(jobs);
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed || ctx.signal?.aborted) {
+    await writer.abort();
+    if (ctx.signal?.aborted && ctx.signal.reason instanceof Error) throw ctx.signal.reason;
+    throw failed!.reason;
+  }
+  return writer.commit();
+}
+
+/**
+ * Reads src once for its whole hash and that of each partSize piece: two hashers over the
+ * same chunks, the part one restarted at each boundary.
+ */
+export async function hashParts(src: Obj, type: HashType, partSize: number, signal?: AbortSignal): Promise<{ whole: string; parts: string[] }> {
+  if (!(partSize > 0)) throw new RangeError(`part size ${partSize}`);
+  const whole = createHash(type);
+  const parts: string[] = [];
+  let part = createHash(type);
+  let inPart = 0;
+  const input = await src.open({ signal });
+  for await (const data of input as AsyncIterable<Buffer>) {
+    whole.update(data);
+    let chunk = data;
+    while (chunk.length > 0) {
+      const n = Math.min(chunk.length, partSize - inPart);
+      part.update(n === chunk.length ? chunk : chunk.subarray(0, n));
+      inPart += n;
+      chunk = chunk.subarray(n);
+      if (inPart === partSize) {
+        parts.push(part.digest('hex'));
+        part = createHash(type);
+        inPart = 0;
+      }
+    }
+  }
+  if (inPart > 0) parts.push(part.digest('hex'));
+  return { whole: whole.digest('hex'), parts };
 }
 
 /** Where an object's data comes from, e.g. "/home/me/dir/file" or "s3:bucket/key". */
