@@ -4,7 +4,8 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { ConfigMap } from '../../src/fs/configmap.js';
 import type { NewFsResult } from '../../src/fs/registry.js';
-import type { CallOptions, CleanupOptions, Dir, Entry, Features, Fs, HashType, Obj, PutOptions, SrcInfo, Timestamp } from '../../src/fs/types.js';
+import type { CallOptions, CleanupOptions, Dir, Entry, Features, Fs, HashType, Obj, PutOptions, SrcInfo, Timestamp, WriterAt } from '../../src/fs/types.js';
+import { LocalWriterAt } from './writer.js';
 import { corrupted, fsError } from '../../src/fs/errors.js';
 import { logError, logNotice } from '../../src/lib/log.js';
 import { LocalObject, floorToMicros, setTimes, timeArg } from './object.js';
@@ -232,6 +233,22 @@ export class LocalFs implements Fs {
 
   putStream(data: Readable, src: SrcInfo, options?: PutOptions): Promise<Obj> {
     return this.put(data, { ...src, size: -1 }, options);
+  }
+
+  /** A file written at offsets under a temporary name (multi-stream downloads): see writer.ts. */
+  async openWriterAt(src: SrcInfo, options?: CallOptions): Promise<WriterAt> {
+    checkSignal(options);
+    if (src.size < 0) throw fsError('other', `${src.remote}: writing at offsets needs the size`, { retry: 'noRetry' });
+    const target = this.writable(src.remote);
+    const dir = path.dirname(target);
+    await this.ensureDir(dir, src.remote);
+    checkSignal(options);
+    const tmp = path.join(dir, tempName());
+    try {
+      return await LocalWriterAt.create(this, src, tmp, target, renameTemp);
+    } catch (err) {
+      throw mapError(err, `write ${target}`, 'dirNotFound');
+    }
   }
 
   /**

@@ -48,6 +48,8 @@ export const GLOBAL_FLAGS: FlagDef[] = [
   { name: 'contimeout', type: 'duration', arg: 'DURATION', default: '1m', help: 'Connect timeout', group: 'general' },
   { name: 'no-check-certificate', type: 'bool', help: "Do not verify the server's TLS certificate (insecure)", group: 'general' },
   { name: 'ca-cert', type: 'strings', arg: 'FILE', help: 'CA certificate (PEM) used to verify servers, in place of the system ones', group: 'general' },
+  { name: 'multi-thread-streams', type: 'int', arg: 'N', default: 4, help: 'Ranged streams used to download one large file to local disk (0 or 1 to turn off)', group: 'copy' },
+  { name: 'multi-thread-cutoff', type: 'size', arg: 'SIZE', default: '250Mi', help: 'Files at least this large are downloaded to local disk with several streams', group: 'copy' },
   { name: 'error-on-no-transfer', type: 'bool', help: 'Sets exit code 9 if no files are transferred', group: 'copy' },
   { name: 'fast-list', type: 'bool', help: 'Use recursive list if available; uses more memory but fewer transactions', group: 'listing' },
   { name: 'create-empty-src-dirs', type: 'bool', help: 'Create empty source dirs on destination after copy', group: 'copy' },

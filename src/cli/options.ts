@@ -69,6 +69,11 @@ function size(v: FlagValues, name: string): number {
   }
 }
 
+function sizeOr(v: FlagValues, name: string, dflt: number): number {
+  const n = size(v, name);
+  return n < 0 ? dflt : n;
+}
+
 export function durationMs(v: FlagValues, name: string, dflt: number): number {
   const s = str(v, name);
   if (s === undefined) return dflt;
@@ -135,6 +140,8 @@ export function operationOptions(v: FlagValues): OperationOptions {
     maxDepth: int(v, 'max-depth', -1, -1),
     backupDir: str(v, 'backup-dir'),
     suffix: str(v, 'suffix') ?? '',
+    multiThreadStreams: int(v, 'multi-thread-streams', DEFAULT_OPTIONS.multiThreadStreams, 0),
+    multiThreadCutoff: sizeOr(v, 'multi-thread-cutoff', DEFAULT_OPTIONS.multiThreadCutoff),
   };
 }
 

@@ -41,6 +41,10 @@ export interface OperationOptions {
   /** --backup-dir as given on the command line. */
   backupDir?: string;
   suffix: string;
+  /** --multi-thread-streams: ranged streams for one download into a local file (1 or less: off). */
+  multiThreadStreams: number;
+  /** --multi-thread-cutoff in bytes: files at least this large are downloaded with several streams. */
+  multiThreadCutoff: number;
 }
 
 export const DEFAULT_OPTIONS: OperationOptions = {
@@ -70,6 +74,8 @@ export const DEFAULT_OPTIONS: OperationOptions = {
   errorOnNoTransfer: false,
   maxDepth: -1,
   suffix: '',
+  multiThreadStreams: 4,
+  multiThreadCutoff: 250 * 1024 * 1024,
 };
 
 /** Passed as the first argument of every operation: options, filter, stats, limiter, cancellation. */
