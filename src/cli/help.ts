@@ -1,7 +1,6 @@
 import { defaultRegistry } from '../../backends/index.js';
 import { fsError } from '../fs/errors.js';
 import { flagName, type OptionDef } from '../fs/options.js';
-import { COMMANDS } from '../commands/index.js';
 import type { CommandDef } from './command.js';
 import { GLOBAL_FLAGS, type FlagDef } from './flags.js';
 
@@ -53,7 +52,8 @@ function usage(path: string[], def: CommandDef): string {
   return `Usage: nclone ${[...path, def.name].join(' ')} [flags]${subs}${def.args.length ? ' ' + argText(def.args) : ''}`;
 }
 
-export function mainHelp(): string {
+/** The first page: every command with its summary. */
+export function mainHelp(commands: CommandDef[]): string {
   return [
     'Usage: nclone [flags] COMMAND [arguments]',
     '',
@@ -61,7 +61,7 @@ export function mainHelp(): string {
     "rclone's commands, flags, paths, config file and exit codes.",
     '',
     'Commands:',
-    table([...COMMANDS.map((c): [string, string] => [c.name, c.summary]), ['help', 'Show help for a command or topic.']], true),
+    table([...commands.map((c): [string, string] => [c.name, c.summary]), ['help', 'Show help for a command or topic.']], true),
     '',
     'More help:',
     '  nclone help COMMAND     usage, examples and flags of COMMAND (or COMMAND -h)',
@@ -157,13 +157,13 @@ export function backendHelp(name: string): string {
 }
 
 /** The help page a topic names; throws a usage error naming a topic that is none. */
-export function helpTopic(topic: string[]): string {
-  if (topic.length === 0 || (topic.length === 1 && topic[0] === 'help')) return mainHelp();
+export function helpTopic(topic: string[], commands: CommandDef[]): string {
+  if (topic.length === 0 || (topic.length === 1 && topic[0] === 'help')) return mainHelp(commands);
   const [first, ...rest] = topic;
   if (first === 'flags' && rest.length === 0) return flagsHelp();
   if (first === 'backends' && rest.length === 0) return backendsHelp();
   if (first === 'backend' && rest.length === 1) return backendHelp(rest[0]!);
-  let defs = COMMANDS;
+  let defs = commands;
   const path: string[] = [];
   for (const word of topic) {
     const def = defs.find((d) => d.name === word);
@@ -175,5 +175,5 @@ export function helpTopic(topic: string[]): string {
     path.push(def.name);
     defs = def.subcommands ?? [];
   }
-  return mainHelp();
+  return mainHelp(commands);
 }

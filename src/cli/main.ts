@@ -2,13 +2,12 @@ import { Command, CommanderError, Option } from 'commander';
 import { ExitCode, fsError } from '../fs/errors.js';
 import { flagName } from '../fs/options.js';
 import { defaultRegistry } from '../../backends/index.js';
-import { COMMANDS } from '../commands/index.js';
 import { packageVersion } from '../commands/version.js';
 import type { CommandDef } from './command.js';
+import { COMMAND_LIST, loadAllCommands } from './command-list.js';
 import { GLOBAL_FLAGS, type FlagDef } from './flags.js';
-import { reportFatal, runCommand, watchStdout } from './runner.js';
+import { reportFatal, restoreTerminal, runCommand, watchStdout } from './runner.js';
 import { writeTerminal } from '../lib/log.js';
-import { restoreTerminal } from '../accounting/progress.js';
 import { commandHelp, helpTopic, mainHelp } from './help.js';
 
 function addGlobalFlag(program: Command, f: FlagDef): void {
@@ -80,7 +79,35 @@ function addCommand(parent: Command, def: CommandDef, setup: RunSetup, path: str
   });
 }
 
-export function buildProgram(signal: AbortSignal, done: (code: number) => void, argv: string[] = []): Command {
+/** The program's own flags: the global ones, then --<backend>-<option> for each backend. */
+function addProgramFlags(program: Command): Map<string, { backend: string; option: string }> {
+  for (const f of GLOBAL_FLAGS) addGlobalFlag(program, f);
+  return addBackendFlags(program);
+}
+
+/**
+ * The definitions this command line needs: only the command it runs, or every command when
+ * it asks for help, names none or names an unknown one (help lists them all, an unknown
+ * name is told the nearest). Which command runs is commander's choice (the first operand
+ * once the program's flags are parsed): the same parse is asked of a program with the same
+ * flags, a throwaway one since parsing stores the values. A line that fails here fails
+ * the same way in the real parse, which then has every command to report it with.
+ */
+async function commandsFor(argv: string[]): Promise<CommandDef[]> {
+  const scan = new Command('nclone').exitOverride().configureOutput({ outputError: () => undefined, writeErr: () => undefined, writeOut: () => undefined });
+  addProgramFlags(scan);
+  let name: string | undefined;
+  try {
+    name = scan.parseOptions(argv).operands[0];
+  } catch {
+    name = undefined;
+  }
+  const entry = COMMAND_LIST.find((c) => c.name === name);
+  return entry ? [await entry.load()] : loadAllCommands();
+}
+
+/** `commands` are the definitions to register: all of them, or only the one the line runs (commandsFor). */
+export function buildProgram(commands: CommandDef[], signal: AbortSignal, done: (code: number) => void, argv: string[] = []): Command {
   const program = new Command('nclone')
     .description('Sync files and directories to and from local disk and S3-compatible storage, with rclone semantics.')
     .exitOverride()
@@ -88,21 +115,20 @@ export function buildProgram(signal: AbortSignal, done: (code: number) => void, 
     .configureHelp({
       formatHelp: (cmd) => {
         const page = helpPages.get(cmd);
-        return page ? commandHelp(page.def, page.path) : mainHelp();
+        return page ? commandHelp(page.def, page.path) : mainHelp(commands);
       },
     })
     .helpCommand(false)
     .version(`nclone v${packageVersion()}`, '-V, --version', 'Show the version number')
     .showSuggestionAfterError(true);
-  for (const f of GLOBAL_FLAGS) addGlobalFlag(program, f);
-  const keys = addBackendFlags(program);
-  for (const def of COMMANDS) addCommand(program, def, { keys, signal, done, argv });
+  const keys = addProgramFlags(program);
+  for (const def of commands) addCommand(program, def, { keys, signal, done, argv });
   program
     .command('help')
     .argument('[topic...]')
     .action((topic: string[]) => {
       try {
-        process.stdout.write(helpTopic(topic));
+        process.stdout.write(helpTopic(topic, commands));
         done(ExitCode.success);
       } catch (err) {
         reportFatal(err);
@@ -138,7 +164,7 @@ export async function main(argv: string[]): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   let code: number = ExitCode.success;
-  const program = buildProgram(controller.signal, (c) => (code = c), argv);
+  const program = buildProgram(await commandsFor(argv), controller.signal, (c) => (code = c), argv);
   if (argv.length === 0) {
     program.outputHelp();
     return ExitCode.usageError;

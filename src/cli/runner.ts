@@ -1,24 +1,34 @@
 import * as path from 'node:path';
-import { Progress } from '../accounting/progress.js';
+import type { Progress } from '../accounting/progress.js';
 import { resetCurrentStats, type Stats } from '../accounting/stats.js';
-import { TokenBucket } from '../accounting/stream.js';
 import { configPath } from '../config/config.js';
 import { ConfigDocument } from '../config/document.js';
-import { loadConfig, type PasswordSource } from '../config/store.js';
+import type { PasswordSource } from '../config/store.js';
 import { remoteSource } from '../config/remote-source.js';
 import { ExitCode, exitCodeFor, errorMessage, FsError, fsError, isKind } from '../fs/errors.js';
-import { newFs, type FsResolver } from '../fs/newfs.js';
+import type { FsResolver } from '../fs/newfs.js';
 import type { Fs } from '../fs/types.js';
-import { Filter } from '../filter/filter.js';
 import { escapeControls } from '../lib/escape.js';
 import { appendLogFile, closeLogFile, configureLog, enabled, log, logBlock, logError, logInfo, logNotice, openLogFile, writeTerminal, type Level } from '../lib/log.js';
 import { sleep } from '../lib/pacer.js';
 import type { OperationContext } from '../operations/context.js';
-import { Interactive, openTerminal, quitError, type LineSource } from '../operations/interactive.js';
+import type { LineSource } from '../operations/interactive.js';
 import { defaultRegistry } from '../../backends/index.js';
 import type { CommandDef, CommandEnv } from './command.js';
 import { logStartup } from './startup.js';
 import { backendGlobals, bwlimit, durationMs, filterOptions, logLevelFrom, mergeFlags, operationOptions, type FlagValues } from './options.js';
+
+// What only some runs use (the config file, the -P display, -i, --bwlimit, paths) is imported
+// where it is needed, so that a command loads only what it uses: start-up time is mostly
+// module loading (bench/RESULTS.md, start-up).
+
+/** The -P display's module, once a run has loaded it: only then can there be a display to clean up. */
+let progressModule: typeof import('../accounting/progress.js') | undefined;
+
+/** Shows the cursor again if the -P display hid it (the second Ctrl-C exits at once). */
+export function restoreTerminal(): void {
+  progressModule?.restoreTerminal();
+}
 
 /** Thrown when stdout's reader went away (nclone ls | head): the run ends quietly. */
 class OutputClosed extends Error {}
@@ -73,6 +83,7 @@ async function runLogged(
     const configFile = configPath(flags.config as string | undefined);
     logStartup(argv, configFile);
     opt = operationOptions(flags);
+    const { Filter } = await import('../filter/filter.js');
     const filter = await Filter.create(filterOptions(flags));
     const passwords: PasswordSource = {
       env: process.env,
@@ -80,12 +91,14 @@ async function runLogged(
       prompt: process.stdin.isTTY ? promptPassword : undefined,
     };
     // Commands that manage the config file read it themselves (and must work when it is broken).
-    const config = def.noConfig ? ConfigDocument.empty() : (await loadConfig(configFile, passwords)).doc;
+    const config = def.noConfig ? ConfigDocument.empty() : (await (await import('../config/store.js')).loadConfig(configFile, passwords)).doc;
     const resolver: FsResolver = { registry: defaultRegistry(), remotes: remoteSource(config, configFile, process.env), configFile, env: process.env, backendFlags, globals: backendGlobals(flags, opt) };
     const rate = bwlimit(flags);
-    const ctx: OperationContext = { opt, filter, stats, bwlimit: rate > 0 ? new TokenBucket(rate) : undefined, signal: runSignal };
+    const bucket = rate > 0 ? new (await import('../accounting/stream.js')).TokenBucket(rate) : undefined;
+    const ctx: OperationContext = { opt, filter, stats, bwlimit: bucket, signal: runSignal };
     // -i asks before copies and deletes; under --dry-run nothing is done, so nothing is asked.
     if (opt.interactive && def.transfers && !opt.dryRun) {
+      const { Interactive, openTerminal, quitError } = await import('../operations/interactive.js');
       terminal = openTerminal();
       ctx.interactive = new Interactive(terminal, () => quit.abort(quitError()));
     }
@@ -94,7 +107,7 @@ async function runLogged(
       resolver,
       passwords,
       fs: async (p) => {
-        const made = await newFs(p, resolver);
+        const made = await (await import('../fs/newfs.js')).newFs(p, resolver);
         opened.push(made.fs);
         return made;
       },
@@ -104,7 +117,8 @@ async function runLogged(
 
     // With -i the display would redraw over the questions: only the final summary shows.
     if (def.transfers && flags.progress === true && !ctx.interactive && process.stdout.isTTY && process.stderr.isTTY) {
-      progress = new Progress(stats);
+      progressModule ??= await import('../accounting/progress.js');
+      progress = new progressModule.Progress(stats);
       const p = progress;
       configureLog({ sink: (line) => p.log(line) });
       progress.start();

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { defaultRegistry } from '../../backends/index.js';
 import { flagName, looksSecret, redact } from '../fs/options.js';
-import { logDebug } from '../lib/log.js';
+import { enabled, logDebug } from '../lib/log.js';
 import { packageVersion } from '../commands/version.js';
 
 function secretNames(): { options: Set<string>; flags: Set<string> } {
@@ -80,6 +80,7 @@ function quoted(args: string[]): string {
 
 /** What rclone logs first at -vv: the version, the arguments, the config file. */
 export function logStartup(argv: string[], configFile: string): void {
+  if (!enabled('DEBUG')) return;
   logDebug('nclone', `Version "v${packageVersion()}" (node ${process.version}, ${process.platform}/${process.arch})`);
   logDebug('nclone', `Starting with arguments ${quoted(['nclone', ...redactArgs(argv)])}`);
   logDebug(undefined, existsSync(configFile) ? `Using config file from "${configFile}"` : `Config file "${configFile}" not found - using defaults`);

@@ -1,14 +1,9 @@
 import type { CommandDef } from '../cli/command.js';
-import { cleanup } from './cleanup.js';
-import { config } from './config/index.js';
-import { copy } from './copy.js';
-import { listremotes } from './listremotes.js';
-import { ls } from './ls.js';
-import { lsd } from './lsd.js';
-import { lsl } from './lsl.js';
-import { mkdir } from './mkdir.js';
-import { sync } from './sync.js';
-import { version } from './version.js';
+import { loadAllCommands } from '../cli/command-list.js';
 
-/** Every command, in the order `nclone help` lists them. */
-export const COMMANDS: CommandDef[] = [copy, sync, ls, lsl, lsd, mkdir, cleanup, config, listremotes, version];
+/**
+ * Every command, in the order `nclone help` lists them, all loaded. The CLI itself loads
+ * only the command it runs (src/cli/command-list.ts, the one list of names); this is for
+ * whatever needs them all at once.
+ */
+export const COMMANDS: CommandDef[] = await loadAllCommands();
