@@ -2,7 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { ExitCode, fsError } from '../fs/errors.js';
 import { flagName } from '../fs/options.js';
 import { defaultRegistry } from '../../backends/index.js';
-import { packageVersion } from '../commands/version.js';
+import { packageVersion } from './package-version.js';
 import type { CommandDef } from './command.js';
 import { COMMAND_LIST, loadAllCommands } from './command-list.js';
 import { GLOBAL_FLAGS, type FlagDef } from './flags.js';

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { defaultRegistry } from '../../backends/index.js';
 import { flagName, looksSecret, redact } from '../fs/options.js';
 import { enabled, logDebug } from '../lib/log.js';
-import { packageVersion } from '../commands/version.js';
+import { packageVersion } from './package-version.js';
 
 function secretNames(): { options: Set<string>; flags: Set<string> } {
   const options = new Set<string>();

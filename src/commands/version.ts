@@ -1,10 +1,5 @@
-import { readFileSync } from 'node:fs';
 import type { CommandDef } from '../cli/command.js';
-
-export function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
-}
+import { packageVersion } from '../cli/package-version.js';
 
 export const version: CommandDef = {
   name: 'version',

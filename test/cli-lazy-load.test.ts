@@ -1,0 +1,117 @@
+/**
+ * Start-up loads only what a command uses: `nclone version` and `nclone ls` of a local
+ * directory never load the AWS SDK, the S3 backend, the config wizard, the sync engine or
+ * the other commands. Not a timing test: the child runs with a module hook that records
+ * every module resolved through import (ESM) and, at exit, every module in require's cache
+ * (CJS, which is how the AWS SDK and commander load), so a module loaded any way is seen.
+ */
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NCLONE, cleanEnv, run } from './helpers/run.js';
+import { s3ConnectionString } from './helpers/s3.js';
+import { COMMAND_LIST } from '../src/cli/command-list.js';
+
+const ROOT = pathToFileURL(path.resolve(__dirname, '..')).href + '/';
+
+let base: string;
+let env: NodeJS.ProcessEnv;
+let preload: string;
+
+/** Written into the temporary directory: the hook records into the file LAZY_LOAD_RECORD names. */
+const HOOKS = `
+import { appendFileSync } from 'node:fs';
+let out;
+export function initialize(data) { out = data.out; }
+export async function resolve(specifier, context, next) {
+  const r = await next(specifier, context);
+  appendFileSync(out, r.url + '\\n');
+  return r;
+}
+`;
+
+const PRELOAD = `
+import { appendFileSync } from 'node:fs';
+import { createRequire, register } from 'node:module';
+import { pathToFileURL } from 'node:url';
+const out = process.env.LAZY_LOAD_RECORD;
+register('./hooks.mjs', import.meta.url, { data: { out } });
+const require = createRequire(import.meta.url);
+process.on('exit', () => appendFileSync(out, Object.keys(require.cache).map((f) => pathToFileURL(f).href + '\\n').join('')));
+`;
+
+beforeAll(() => {
+  base = mkdtempSync(path.join(os.tmpdir(), 'nclone-lazy-'));
+  mkdirSync(path.join(base, 'home'));
+  env = cleanEnv(path.join(base, 'home'));
+  writeFileSync(path.join(base, 'hooks.mjs'), HOOKS);
+  preload = path.join(base, 'preload.mjs');
+  writeFileSync(preload, PRELOAD);
+  mkdirSync(path.join(base, 'data', 'sub'), { recursive: true });
+  writeFileSync(path.join(base, 'data', 'a.txt'), 'hello\n');
+  writeFileSync(path.join(base, 'data', 'sub', 'b.txt'), 'hi\n');
+});
+
+afterAll(() => rmSync(base, { recursive: true, force: true }));
+
+let runs = 0;
+
+/** Runs nclone under the recording hook; the modules it loaded, as paths below the repository (or node:... URLs). */
+async function loadedBy(...args: string[]): Promise<{ stdout: string; modules: string[] }> {
+  const record = path.join(base, `modules-${++runs}.txt`);
+  writeFileSync(record, '');
+  const r = await run('node', ['--import', pathToFileURL(preload).href, NCLONE, ...args], { ...env, LAZY_LOAD_RECORD: record }, { timeoutMs: 60_000 });
+  expect(r.stderr).toBe('');
+  expect(r.code).toBe(0);
+  const modules = [...new Set(readFileSync(record, 'utf8').split('\n').filter(Boolean))].map((u) => (u.startsWith(ROOT) ? u.slice(ROOT.length) : u));
+  return { stdout: r.stdout, modules };
+}
+
+/** What a start-up must not load unless the command needs it. */
+const HEAVY = [/node_modules\/@aws-sdk\//, /node_modules\/@smithy\//, /node_modules\/inquirer\//, /node_modules\/@inquirer\//, /^dist\/src\/sync\//, /^dist\/src\/march\//, /^dist\/src\/config\/wizard\//];
+/** The S3 backend beyond its description (name, options, URL form), which every run needs for flags and paths. */
+const S3_IMPLEMENTATION = /^dist\/backends\/s3\/(?!(index|options|providers|url)\.js$)/;
+
+function matching(modules: string[], patterns: RegExp[]): string[] {
+  return modules.filter((m) => patterns.some((p) => p.test(m)));
+}
+
+describe('start-up loads only what the command uses', () => {
+  it('nclone version: no backend, no config file code, no other command', async () => {
+    const { stdout, modules } = await loadedBy('version');
+    expect(stdout).toMatch(/^nclone v\d/);
+    // The recorder sees both ways modules load: an ESM import of the command and commander (CJS).
+    expect(modules).toContain('dist/src/commands/version.js');
+    expect(modules).toContain('node_modules/commander/index.js');
+    expect(matching(modules, [...HEAVY, S3_IMPLEMENTATION, /^dist\/backends\/local\/(?!index\.js$)/, /^dist\/src\/commands\/(?!version\.js$)/])).toEqual([]);
+    expect(matching(modules, [/^dist\/src\/config\/store\.js$/, /node_modules\/tweetnacl\//, /node_modules\/p-limit\//])).toEqual([]);
+  });
+
+  it('nclone ls of a local directory: the local backend and ls only', async () => {
+    const { stdout, modules } = await loadedBy('ls', path.join(base, 'data'));
+    expect(stdout.split('\n').sort()).toEqual(['', '        3 sub/b.txt', '        6 a.txt']);
+    expect(modules).toContain('dist/backends/local/fs.js');
+    expect(modules).toContain('dist/src/commands/ls.js');
+    expect(matching(modules, [...HEAVY, S3_IMPLEMENTATION, /^dist\/src\/commands\/(?!(ls|list-common)\.js$)/])).toEqual([]);
+  });
+
+  it('an S3 path loads the S3 backend (the recorder sees what a command loads late)', async () => {
+    const { modules } = await loadedBy('lsd', s3ConnectionString());
+    expect(modules).toContain('dist/backends/s3/fs.js');
+    expect(modules).toContain('dist/src/commands/lsd.js');
+    expect(matching(modules, [/node_modules\/inquirer\//, /^dist\/src\/sync\//, /^dist\/src\/commands\/(?!lsd\.js$)/])).toEqual([]);
+  });
+
+  it('each entry of the command list loads the command of its name (the CLI picks the module by name)', async () => {
+    for (const entry of COMMAND_LIST) expect((await entry.load()).name).toBe(entry.name);
+  });
+
+  it('nclone help loads every command, to list them', async () => {
+    const { modules } = await loadedBy('help');
+    for (const name of ['copy', 'sync', 'ls', 'lsl', 'lsd', 'mkdir', 'cleanup', 'config/index', 'listremotes', 'version']) {
+      expect(modules).toContain(`dist/src/commands/${name}.js`);
+    }
+  });
+});
