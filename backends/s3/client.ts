@@ -2,9 +2,7 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import { readFileSync } from 'node:fs';
 import { format } from 'node:util';
-import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { defaultProvider } from '@aws-sdk/credential-provider-node';
+import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, DeserializeMiddleware, HttpRequest } from '@smithy/types';
 import { fsError } from '../../src/fs/errors.js';
 import type { BackendGlobals } from '../../src/fs/globals.js';
@@ -12,6 +10,7 @@ import { enabled, logDebug, logNotice } from '../../src/lib/log.js';
 import { quoteName } from '../../src/lib/escape.js';
 import { echo } from './errors.js';
 import { signV2 } from './sigv2.js';
+import { LeanS3 } from './lean.js';
 import type { ProviderQuirks } from './providers.js';
 
 export interface ClientSettings {
@@ -40,7 +39,8 @@ export type AuthMode = 'keys' | 'env' | 'anonymous';
  * -vv request log (a symbol: never serialised, but kept by the SDK's copies of the input).
  */
 export const ATTEMPT = Symbol('nclone attempt');
-export type Attempt = { attempt: number; of: number };
+export type { Attempt } from './commands.js';
+import type { Attempt } from './commands.js';
 
 /** How many attempts the door needed for a command it sent (1 when it does not say). */
 export function attemptsOf(cmd: { input: unknown }): number {
@@ -48,7 +48,7 @@ export function attemptsOf(cmd: { input: unknown }): number {
 }
 
 /** rclone's order: keys from the config; else with env_auth the SDK's default chain; else anonymous. */
-export function credentialsFor(s: ClientSettings): { mode: AuthMode; provider?: AwsCredentialIdentityProvider } {
+export async function credentialsFor(s: ClientSettings): Promise<{ mode: AuthMode; provider?: AwsCredentialIdentityProvider }> {
   if (s.accessKeyId !== '' || s.secretAccessKey !== '') {
     if (s.accessKeyId === '') throw fsError('config', 'access_key_id is not set but secret_access_key is: set both, or neither for anonymous access');
     if (s.secretAccessKey === '') throw fsError('config', 'secret_access_key is not set but access_key_id is: set both, or neither for anonymous access');
@@ -62,6 +62,8 @@ export function credentialsFor(s: ClientSettings): { mode: AuthMode; provider?: 
     const creds: AwsCredentialIdentity = { accessKeyId: AWS_ACCESS_KEY, secretAccessKey: AWS_SECRET_KEY, sessionToken: s.env.AWS_SESSION_TOKEN };
     return { mode: 'env', provider: async () => creds };
   }
+  // The SDK's chain (files, SSO, web identity, containers, instance metadata) loads only here.
+  const { defaultProvider } = await import('@aws-sdk/credential-provider-node');
   return {
     mode: 'env',
     provider: defaultProvider({ profile: s.profile || undefined, filepath: s.sharedCredentialsFile || undefined }),
@@ -94,32 +96,86 @@ function httpsAgent(s: ClientSettings): https.Agent {
  * Like makeClient, but with env_auth and nothing found in the environment, falls back to
  * anonymous requests (what s3:// URLs of public datasets need) and says so once.
  */
-export async function makeClientWithFallback(s: ClientSettings): Promise<{ client: S3Client; auth: AuthMode }> {
-  const made = makeClient(s);
+export async function makeClientWithFallback(s: ClientSettings): Promise<Made> {
+  const made = await makeClient(s);
   if (made.auth !== 'env') return made;
   try {
-    await made.client.config.credentials();
+    await made.credentials!();
     return made;
   } catch {
-    made.client.destroy();
+    made.destroy();
     logNotice(undefined, 'no AWS credentials found in the environment: using anonymous (unsigned) requests');
     return makeClient({ ...s, envAuth: false });
   }
 }
 
-export function makeClient(s: ClientSettings): { client: S3Client; auth: AuthMode } {
+export interface SdkHandle {
+  client: S3Client;
+  module: typeof import('@aws-sdk/client-s3');
+}
+
+export interface Made {
+  auth: AuthMode;
+  credentials?: AwsCredentialIdentityProvider;
+  /** The direct path for the hottest requests, when the remote suits it (see lean.ts). */
+  lean?: LeanS3;
+  /** The SDK's client, made (and the SDK loaded) on first use. */
+  sdk(): Promise<SdkHandle>;
+  /** Closes the connections. */
+  destroy(): void;
+}
+
+export async function makeClient(s: ClientSettings): Promise<Made> {
+  const { mode, provider } = await credentialsFor(s);
+  const endpoint = normalizeEndpoint(s.endpoint);
+  // One pool of connections for the SDK and the direct path.
+  const httpAgent = new http.Agent({ keepAlive: true, maxSockets: s.maxSockets });
+  const tlsAgent = endpoint?.startsWith('http://') ? undefined : httpsAgent(s);
+  if (mode === 'anonymous' && s.v2Auth) logNotice(undefined, 'v2_auth has no effect on anonymous requests');
+  let made: Promise<SdkHandle> | undefined;
+  let client: S3Client | undefined;
+  const sdk = () => (made ??= sdkClient(s, mode, provider, endpoint, httpAgent, tlsAgent).then((h) => ((client = h.client), h)));
+  // AWS's own endpoints stay with the SDK: it follows their region redirects.
+  const lean =
+    endpoint === undefined || s.env.NCLONE_S3_SDK_ONLY === '1'
+      ? undefined
+      : new LeanS3({
+          endpoint: new URL(endpoint),
+          pathStyle: s.forcePathStyle,
+          region: s.region,
+          credentials: mode === 'anonymous' ? undefined : provider,
+          v2Auth: s.v2Auth,
+          agent: tlsAgent ?? httpAgent,
+          timeoutMs: s.globals.timeoutMs,
+          conTimeoutMs: s.globals.conTimeoutMs,
+        });
+  const destroy = () => {
+    client?.destroy();
+    httpAgent.destroy();
+    tlsAgent?.destroy();
+  };
+  return { auth: mode, credentials: provider, lean, sdk, destroy };
+}
+
+async function sdkClient(
+  s: ClientSettings,
+  mode: AuthMode,
+  provider: AwsCredentialIdentityProvider | undefined,
+  endpoint: string | undefined,
+  httpAgent: http.Agent,
+  tlsAgent: https.Agent | undefined,
+): Promise<SdkHandle> {
   // The pinned SDK supports Node 20; its notice about future releases is not for nclone's users.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  const { mode, provider } = credentialsFor(s);
-  const endpoint = normalizeEndpoint(s.endpoint);
+  const [module, { NodeHttpHandler }] = await Promise.all([import('@aws-sdk/client-s3'), import('@smithy/node-http-handler')]);
   const checksums = s.quirks.sdkChecksums && !s.v2Auth ? 'WHEN_SUPPORTED' : 'WHEN_REQUIRED';
   const config: S3ClientConfig = {
     region: s.region,
     endpoint,
     forcePathStyle: s.forcePathStyle,
     requestHandler: new NodeHttpHandler({
-      httpAgent: new http.Agent({ keepAlive: true, maxSockets: s.maxSockets }),
-      httpsAgent: endpoint?.startsWith('http://') ? undefined : httpsAgent(s),
+      httpAgent,
+      httpsAgent: tlsAgent,
       connectionTimeout: s.globals.conTimeoutMs || undefined,
       // --timeout is an idle timeout, as rclone's: a socket silent this long is dropped (the
       // request then fails as retryable), however long a big transfer takes in all.
@@ -144,17 +200,15 @@ export function makeClient(s: ClientSettings): { client: S3Client; auth: AuthMod
       error: () => undefined,
     },
   };
-  if (mode === 'anonymous') {
-    Object.assign(config, ANONYMOUS);
-    if (s.v2Auth) logNotice(undefined, 'v2_auth has no effect on anonymous requests');
-  } else {
+  if (mode === 'anonymous') Object.assign(config, ANONYMOUS);
+  else {
     config.credentials = provider;
     // Every request and retry passes through this signer.
     if (s.v2Auth) config.signer = { sign: async (request) => signV2(request as HttpRequest, await provider!()) as typeof request };
   }
-  const client = new S3Client(config);
+  const client = new module.S3Client(config);
   client.middlewareStack.add(logRequests(), { step: 'deserialize', priority: 'low', name: 'ncloneRequestLog' });
-  return { client, auth: mode };
+  return { client, module };
 }
 
 /**

@@ -3,8 +3,10 @@ import type { ObjectCannedACL, S3Client, ServerSideEncryption, StorageClass } fr
 import { FsError } from '../../src/fs/errors.js';
 import type { BackendGlobals } from '../../src/fs/globals.js';
 import { Pacer } from '../../src/lib/pacer.js';
-import { ATTEMPT, type Attempt, type AuthMode } from './client.js';
+import { ATTEMPT, type Attempt, type AuthMode, type Made, type SdkHandle } from './client.js';
+import type { S3Request } from './commands.js';
 import { classifyS3, mapS3Error, type ErrorContext } from './errors.js';
+import type { LeanS3 } from './lean.js';
 import type { ProviderQuirks } from './providers.js';
 
 export interface S3Options {
@@ -28,6 +30,8 @@ export interface S3Options {
   listVersion: 1 | 2;
   noCheckBucket: boolean;
   leavePartsOnError: boolean;
+  /** Use the local metadata cache (metacache.ts). */
+  metaCache: boolean;
 }
 
 export interface SendOptions {
@@ -49,16 +53,30 @@ type Command = Parameters<S3Client['send']>[0];
 export class S3Door {
   readonly pacer: Pacer;
 
+  readonly auth: AuthMode;
+  /** Sends the hottest requests without the SDK's middleware, when the remote suits it. */
+  readonly lean?: LeanS3;
+
   constructor(
     /** The remote's name, for messages. */
     readonly name: string,
-    readonly client: S3Client,
+    private readonly made: Made,
     readonly opt: S3Options,
     readonly quirks: ProviderQuirks,
-    readonly auth: AuthMode,
     readonly globals: BackendGlobals,
   ) {
+    this.auth = made.auth;
+    this.lean = made.lean;
     this.pacer = new Pacer({ attempts: globals.lowLevelRetries, classify: classifyS3, tps: globals.tps });
+  }
+
+  /** The SDK's client, loaded on the first request the direct path does not send. */
+  sdk(): Promise<SdkHandle> {
+    return this.made.sdk();
+  }
+
+  destroy(): void {
+    this.made.destroy();
   }
 
   /**
@@ -66,16 +84,23 @@ export class S3Door {
    * input has no bucket. A request whose body is a stream is paced but not retried here
    * (the stream is spent): the transfer layer starts it again from a fresh one.
    */
-  async send<T>(cmd: { input: unknown }, where: string, what: string, o?: SendOptions): Promise<T>;
-  async send(cmd: Command, where: string, what: string, o: SendOptions = {}): Promise<unknown> {
+  async send<T>(cmd: S3Request | { input: unknown }, where: string, what: string, o?: SendOptions): Promise<T>;
+  async send(cmd: S3Request | Command, where: string, what: string, o: SendOptions = {}): Promise<unknown> {
     const input = cmd.input as { Bucket?: string; Key?: string; Prefix?: string; Body?: unknown };
     const replayable = !isStream(input.Body);
     const of = replayable ? this.globals.lowLevelRetries : 1;
+    const plain = 'op' in cmd;
+    const op = plain ? (cmd as S3Request).op : cmd.constructor.name.replace(/Command$/, '');
+    const lean = this.lean?.accepts(op, input as Record<string, unknown>) ? this.lean : undefined;
+    let command: Command | undefined = plain ? undefined : (cmd as Command);
     try {
       return await this.pacer.call(
-        (attempt) => {
+        async (attempt) => {
+          if (lean) return lean.send(op as never, input as Record<string, unknown>, { signal: o.signal, attempt: { attempt, of } });
+          const sdk = await this.sdk();
+          command ??= new (sdk.module as unknown as Record<string, new (i: unknown) => Command>)[`${op}Command`]!(input);
           (input as { [ATTEMPT]?: Attempt })[ATTEMPT] = { attempt, of };
-          return this.client.send(cmd, { abortSignal: o.signal });
+          return sdk.client.send(command, { abortSignal: o.signal });
         },
         { signal: o.signal, replayable, what: where },
       );

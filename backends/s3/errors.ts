@@ -110,6 +110,8 @@ export function mapS3Error(err: unknown, c: ErrorContext): FsError {
   if (code === 'InvalidLocationConstraint' || code === 'IllegalLocationConstraintException') {
     return fsError('other', `${where}: the server refused the location constraint (${echo(code)}): set location_constraint to the region the server is in, or leave it blank`, opts('noRetry'));
   }
+  // A server without the operation (a clone lacking DeleteObjects): asking again won't help.
+  if (code === 'NotImplemented' || status === 501) return fsError('notSupported', `${where}: ${describe(e, code, status)}`, opts('noRetry'));
   if (status === undefined && (NETWORK.has(e.code ?? '') || e.message === 'aborted')) return fsError('other', `${where}: ${connectionBroke(e)}`, opts('retryable'));
   if (RETRYABLE.has(code) || (status !== undefined && (status >= 500 || RETRYABLE_4XX.has(status))) || NETWORK.has(e.code ?? '')) {
     return fsError('other', `${where}: ${describe(e, code, status)}`, opts('retryable'));

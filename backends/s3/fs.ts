@@ -1,36 +1,28 @@
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import {
-  CreateBucketCommand,
-  DeleteBucketCommand,
-  DeleteObjectsCommand,
-  HeadBucketCommand,
-  HeadObjectCommand,
-  ListBucketsCommand,
-  PutObjectCommand,
-  type _Object,
-} from '@aws-sdk/client-s3';
+import type { _Object } from '@aws-sdk/client-s3';
+import { s3 } from './commands.js';
 import type { ConfigMap } from '../../src/fs/configmap.js';
 import type { NewFsResult } from '../../src/fs/registry.js';
 import type { BackendGlobals } from '../../src/fs/globals.js';
-import type { CallOptions, CleanupOptions, Dir, Entry, Features, Fs, HashType, ListRCallback, Obj, PutOptions, SrcInfo } from '../../src/fs/types.js';
-import { fsError, isKind, FsError } from '../../src/fs/errors.js';
+import type { CallOptions, CleanupOptions, Dir, Entry, Features, Fs, HashType, ListRCallback, Obj, PutOptions, RemoveFailure, SrcInfo } from '../../src/fs/types.js';
+import { errorMessage, fsError, isKind, FsError } from '../../src/fs/errors.js';
 import { hasLoneSurrogate } from '../../src/fs/path.js';
 import { toDecimalSeconds } from '../../src/fs/time.js';
 import { escapeControls, quoteName } from '../../src/lib/escape.js';
 import { makeClientWithFallback, normalizeEndpoint } from './client.js';
 import { S3Door, type S3Options } from './door.js';
-import { echo } from './errors.js';
 import { splitBucket } from './keys.js';
 import { listPages } from './listing.js';
 import { S3Object, encryptedEtag, type ObjectMeta } from './object.js';
 import { detectProvider, quirksFor } from './providers.js';
-import { ExactSize, checkStartable, cleanupUploads, forwardSourceEnd, uploadMultipart } from './upload.js';
-import { copyObject } from './copy.js';
+import { ExactSize, checkStartable, forwardSourceEnd } from './body.js';
+import { DELETE_BATCH, deleteKeys, type DeleteItem } from './batch-delete.js';
+import { openMetaCache, type MetaCache } from './metacache.js';
 
 export type { S3Options } from './door.js';
 /** What a PutObject answer tells beyond success. */
-type PutAnswer = { ETag?: string; ServerSideEncryption?: string; SSECustomerAlgorithm?: string };
+type PutAnswer = { ETag?: string; ServerSideEncryption?: string; SSECustomerAlgorithm?: string; ServerDate?: Date };
 
 export async function newFs(name: string, root: string, c: ConfigMap, globals: BackendGlobals): Promise<NewFsResult> {
   const endpoint = c.string('endpoint');
@@ -66,6 +58,7 @@ export async function newFs(name: string, root: string, c: ConfigMap, globals: B
     listVersion,
     noCheckBucket: c.bool('no_check_bucket'),
     leavePartsOnError: c.bool('leave_parts_on_error'),
+    metaCache: !c.bool('no_meta_cache'),
   };
   const settings = {
     quirks,
@@ -85,18 +78,18 @@ export async function newFs(name: string, root: string, c: ConfigMap, globals: B
     env: process.env,
     globals,
   };
-  const { client, auth } = await makeClientWithFallback(settings);
+  const made = await makeClientWithFallback(settings);
   // Two Fs of the same remote reaching the same server as the same user can copy server-side
   // between each other (rclone's SameConfig), e.g. from one bucket to another.
   const { quirks: _q, env: _e, maxSockets: _m, globals: _g, ...connection } = settings;
   const sameConfig = createHash('sha256').update(JSON.stringify([name, connection])).digest('hex');
   const clean = root.replace(/^\/+|\/+$/g, '');
-  const door = new S3Door(name, client, opt, quirks, auth, globals);
+  const door = new S3Door(name, made, opt, quirks, globals);
   const fs = new S3Fs(name, clean, door, sameConfig);
   // A root naming an object gives an Fs at its parent plus the object's name (rclone's ErrorIsFile).
   if (fs.rootKey !== '') {
     try {
-      const head = await door.send<{ ETag?: string }>(new HeadObjectCommand({ Bucket: fs.bucket, Key: fs.rootKey }), fs.rootKey, 'find');
+      const head = await door.send<{ ETag?: string }>(s3('HeadObject', { Bucket: fs.bucket, Key: fs.rootKey }), fs.rootKey, 'find');
       // Every S3 object has an ETag: a 200 without one is some web page, not an object.
       if (!head.ETag) return { fs };
       const cut = clean.lastIndexOf('/');
@@ -136,6 +129,8 @@ export class S3Fs implements Fs {
   private readonly bucketsChecked = new Map<string, Promise<void>>();
   /** Buckets whose check failed in a way that lets writes go ahead (no right to HEAD them). */
   private readonly bucketsWritable = new Set<string>();
+  /** Each bucket's metadata cache, opened on first use and closed with the Fs. */
+  private readonly metaCaches = new Map<string, MetaCache>();
 
   constructor(
     readonly name: string,
@@ -151,6 +146,17 @@ export class S3Fs implements Fs {
 
   toString(): string {
     return `${this.name}:${this.root}`;
+  }
+
+  /** The metadata cache of a bucket (see metacache.ts), or undefined when it is off. */
+  metaFor(bucket: string): MetaCache | undefined {
+    if (!this.opt.metaCache || bucket === '') return undefined;
+    let cache = this.metaCaches.get(bucket);
+    if (!cache) {
+      cache = openMetaCache({ endpoint: this.opt.endpoint || `aws:${this.opt.region}`, bucket, enabled: true });
+      this.metaCaches.set(bucket, cache);
+    }
+    return cache;
   }
 
   /** Bucket and key of a path relative to the root. */
@@ -233,14 +239,16 @@ export class S3Fs implements Fs {
 
   private fromListing(bucket: string, o: _Object): S3Object {
     const lm = o.LastModified ? BigInt(o.LastModified.getTime()) * 1_000_000n : 0n;
-    return new S3Object(this, this.remoteOf(bucket, o.Key!), bucket, o.Key!, o.Size ?? 0, lm, o.ETag ?? '', o.StorageClass);
+    const obj = new S3Object(this, this.remoteOf(bucket, o.Key!), bucket, o.Key!, o.Size ?? 0, lm, o.ETag ?? '', o.StorageClass);
+    obj.listed = true;
+    return obj;
   }
 
   private async listBuckets(o: CallOptions): Promise<Dir[]> {
     if (this.door.auth === 'anonymous') {
       throw fsError('permission', `${this.name}: listing buckets needs credentials: give a bucket (remote:bucket) or set access_key_id/secret_access_key or env_auth`, { retry: 'noRetry' });
     }
-    const res = await this.door.send<{ Buckets?: { Name?: string; CreationDate?: Date }[] }>(new ListBucketsCommand({}), '', 'list buckets of', o);
+    const res = await this.door.send<{ Buckets?: { Name?: string; CreationDate?: Date }[] }>(s3('ListBuckets', {}), '', 'list buckets of', o);
     // A real answer has a Buckets element, empty or not; a web page parses to nothing.
     if (res.Buckets === undefined) throw fsError('other', `list buckets of ${this.name}: the server's answer was not an S3 bucket listing (a web page? check the endpoint)`, { retry: 'retryable' });
     return res.Buckets.map((b) => ({
@@ -254,7 +262,7 @@ export class S3Fs implements Fs {
   async newObject(remote: string, o: CallOptions = {}): Promise<Obj> {
     const { bucket, key } = this.split(remote);
     if (bucket === '' || key === '') throw fsError('isDir', `${this.name}:${remote}: is a bucket, not an object`, { retry: 'noRetry' });
-    const head = await this.door.send<any>(new HeadObjectCommand({ Bucket: bucket, Key: key }), remote, 'find', o);
+    const head = await this.door.send<any>(s3('HeadObject', { Bucket: bucket, Key: key }), remote, 'find', o);
     return S3Object.fromHead(this, remote, bucket, key, head);
   }
 
@@ -273,11 +281,12 @@ export class S3Fs implements Fs {
         const body = await readExactly(data, src.size, src.remote, options.signal);
         const md5 = createHash('md5').update(body).digest();
         const res = await this.door.send<PutAnswer>(
-          new PutObjectCommand({ ...this.door.writeParams(bucket, key), Body: body, ContentLength: src.size, Metadata: metadata, ContentMD5: this.contentMd5(md5.toString('hex')) }),
+          s3('PutObject', { ...this.door.writeParams(bucket, key), Body: body, ContentLength: src.size, Metadata: metadata, ContentMD5: this.contentMd5(md5.toString('hex')) }),
           src.remote,
           'upload',
           options,
         );
+        if (res.ETag && res.ServerDate) this.metaFor(bucket)?.recordPut(key, { size: src.size, etag: res.ETag, serverDateMs: res.ServerDate.getTime(), mtime: src.modTime, md5: md5.toString('hex') });
         return S3Object.known(this, src.remote, bucket, key, src.size, res.ETag ?? '', { ...meta, md5: md5.toString('hex'), etagNotMd5: encryptedEtag(res) });
       }
       const declared = src.hashes?.md5;
@@ -294,7 +303,7 @@ export class S3Fs implements Fs {
       const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
       try {
         const res = await this.door.send<PutAnswer>(
-          new PutObjectCommand({ ...this.door.writeParams(bucket, key), Body: body, ContentLength: src.size, Metadata: metadata, ContentMD5: declared ? this.contentMd5(declared) : undefined }),
+          s3('PutObject', { ...this.door.writeParams(bucket, key), Body: body, ContentLength: src.size, Metadata: metadata, ContentMD5: declared ? this.contentMd5(declared) : undefined }),
           src.remote,
           'upload',
           { signal },
@@ -308,12 +317,18 @@ export class S3Fs implements Fs {
         throw bodyError ?? err;
       }
     }
-    if (!this.opt.disableChecksum && src.hash) {
+    // A source that reads itself for its MD5 is read ahead by the upload, for the whole MD5
+    // and each part's in one pass (upload.ts); others say theirs now.
+    const hashParts = !this.opt.disableChecksum && src.size > 0 ? src.hashParts?.bind(src) : undefined;
+    if (!this.opt.disableChecksum && !hashParts && src.hash) {
       const md5 = await src.hash('md5');
       if (md5) meta.md5 = md5;
       if (md5) metadata.md5chksum = Buffer.from(md5, 'hex').toString('base64');
     }
-    const res = await uploadMultipart(this.door, { bucket, key, remote: src.remote, size: src.size, metadata, signal: options.signal, origin: src.origin, modTime: src.modTime }, data);
+    // Multipart uploads and copies load the SDK's commands: only when one is made.
+    const { uploadMultipart } = await import('./upload.js');
+    const res = await uploadMultipart(this.door, { bucket, key, remote: src.remote, size: src.size, metadata, signal: options.signal, origin: src.origin, modTime: src.modTime, hashParts }, data);
+    if (res.md5) meta.md5 = res.md5;
     return S3Object.known(this, src.remote, bucket, key, res.size, res.etag, { ...meta, etagNotMd5: res.encrypted });
   }
 
@@ -342,7 +357,7 @@ export class S3Fs implements Fs {
     if (lenient && this.bucketsWritable.has(bucket)) return Promise.resolve();
     let p = this.bucketsChecked.get(bucket);
     if (!p) {
-      p = this.door.send(new HeadBucketCommand({ Bucket: bucket }), bucket, 'check bucket', { signal: o.signal, notFound: 'dirNotFound' }).then(
+      p = this.door.send(s3('HeadBucket', { Bucket: bucket }), bucket, 'check bucket', { signal: o.signal, notFound: 'dirNotFound' }).then(
         () => undefined,
         async (err) => {
           // 404: not there; 403: someone else's (CreateBucket then says so clearly).
@@ -362,7 +377,7 @@ export class S3Fs implements Fs {
   private async makeBucket(bucket: string, o: CallOptions): Promise<void> {
     try {
       await this.door.send(
-        new CreateBucketCommand({
+        s3('CreateBucket', {
           Bucket: bucket,
           ACL: (this.opt.bucketAcl || this.opt.acl || undefined) as never,
           // us-east-1 is where a bucket goes without a constraint, and AWS (and Ceph) refuse it
@@ -392,17 +407,43 @@ export class S3Fs implements Fs {
   async rmdir(dir: string, o: CallOptions = {}): Promise<void> {
     const { bucket, key } = this.split(dir);
     if (bucket === '' || key !== '') return; // virtual directories vanish with their last object
-    await this.door.send(new DeleteBucketCommand({ Bucket: bucket }), bucket, 'remove bucket', { signal: o.signal, notFound: 'dirNotFound' });
+    await this.door.send(s3('DeleteBucket', { Bucket: bucket }), bucket, 'remove bucket', { signal: o.signal, notFound: 'dirNotFound' });
     this.bucketsChecked.delete(bucket);
   }
 
   async copy(src: Obj, remote: string, o: CallOptions = {}): Promise<Obj> {
     if (!(src instanceof S3Object)) throw fsError('cantCopy', 'not an S3 object');
     const from = src.fs as S3Fs;
-    if (from.door.client !== this.door.client && (this.sameConfig === '' || from.sameConfig !== this.sameConfig)) throw fsError('cantCopy', 'not the same S3 remote');
+    if (from.door !== this.door && (this.sameConfig === '' || from.sameConfig !== this.sameConfig)) throw fsError('cantCopy', 'not the same S3 remote');
     const { bucket, key } = this.split(remote);
     await this.ensureBucket(bucket, o);
+    const { copyObject } = await import('./copy.js');
     return copyObject(this.door, this, src, { bucket, key, remote }, o);
+  }
+
+  /** Deletes objects with DeleteObjects, up to 1000 keys a request (batch-delete.ts). */
+  async removeMany(objs: readonly Obj[], o: CallOptions = {}): Promise<RemoveFailure[]> {
+    const failures: RemoveFailure[] = [];
+    const byBucket = new Map<string, DeleteItem<Obj>[]>();
+    for (const obj of objs) {
+      let where: { bucket: string; key: string };
+      try {
+        where = obj instanceof S3Object ? obj : this.split(obj.remote);
+      } catch (err) {
+        failures.push({ obj, err });
+        continue;
+      }
+      const items = byBucket.get(where.bucket);
+      if (items) items.push({ key: where.key, obj });
+      else byBucket.set(where.bucket, [{ key: where.key, obj }]);
+    }
+    for (const [bucket, items] of byBucket) {
+      // Deleted or not, what the cache held about these keys may no longer be so.
+      const cache = this.metaFor(bucket);
+      for (const it of items) cache?.forget(it.key);
+      failures.push(...(await deleteKeys(this.door, bucket, items, o)));
+    }
+    return failures;
   }
 
   /**
@@ -419,20 +460,15 @@ export class S3Fs implements Fs {
       if (batch.length === 0) return;
       const keys = batch;
       batch = [];
-      const res = await this.door.send<{ Errors?: { Key?: string; Code?: string; Message?: string }[] }>(
-        new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys.map((Key) => ({ Key })), Quiet: true } }),
-        dir,
-        'purge',
-        o,
-      );
-      const failed = res.Errors ?? [];
-      if (failed.length) throw fsError('other', `purge ${this.name}:${bucket}/${quoteName(failed[0]!.Key ?? '')}: ${echo(failed[0]!.Code ?? '')} ${echo(failed[0]!.Message ?? '')} (and ${failed.length - 1} more)`.trim());
+      const failed = await deleteKeys(this.door, bucket, keys.map((k) => ({ key: k, obj: k })), o);
+      if (failed.length === 1) throw failed[0]!.err;
+      if (failed.length > 1) throw fsError('other', `${errorMessage(failed[0]!.err)} (and ${failed.length - 1} more)`, { cause: failed[0]!.err });
     };
     await listPages(this.door, bucket, prefix, undefined, o.signal, async (objects) => {
       for (const o of objects) {
         found = true;
         batch.push(o.Key!);
-        if (batch.length === 1000) await flush();
+        if (batch.length === DELETE_BATCH) await flush();
       }
     });
     await flush();
@@ -444,11 +480,15 @@ export class S3Fs implements Fs {
   async cleanup(options: CleanupOptions = {}): Promise<void> {
     const { bucket, key } = this.split('');
     if (bucket === '') throw fsError('usage', `${this.name}: cleanup needs a bucket (remote:bucket)`);
+    const { cleanupUploads } = await import('./upload.js');
     await cleanupUploads(this.door, bucket, key, options);
   }
 
   async close(): Promise<void> {
-    this.door.client.destroy();
+    const caches = [...this.metaCaches.values()];
+    this.metaCaches.clear();
+    await Promise.all(caches.map((c) => c.close()));
+    this.door.destroy();
   }
 }
 

@@ -1,4 +1,5 @@
-import { ListObjectsCommand, ListObjectsV2Command, type _Object } from '@aws-sdk/client-s3';
+import type { ListObjectsV2CommandInput, _Object } from '@aws-sdk/client-s3';
+import { s3 } from './commands.js';
 import { fsError } from '../../src/fs/errors.js';
 import { escapeControls, quoteName } from '../../src/lib/escape.js';
 import type { S3Door } from './door.js';
@@ -104,11 +105,11 @@ function inOrder(prev: string, next: string): boolean {
   return prev < next || Buffer.compare(Buffer.from(prev), Buffer.from(next)) < 0;
 }
 
-type Base = ConstructorParameters<typeof ListObjectsV2Command>[0];
+type Base = ListObjectsV2CommandInput;
 
 /** undefined when the answer is not a listing: every ListBucketResult names its bucket. */
 async function requestV2(fs: S3Door, base: Base, where: string, token: string | undefined, signal: AbortSignal | undefined): Promise<Page | undefined> {
-  const res = await fs.send<any>(new ListObjectsV2Command({ ...base, ContinuationToken: token }), where, 'list', { signal, notFound: 'dirNotFound' });
+  const res = await fs.send<any>(s3('ListObjectsV2', { ...base, ContinuationToken: token }), where, 'list', { signal, notFound: 'dirNotFound' });
   if (res.Name === undefined) return undefined;
   return {
     contents: res.Contents ?? [],
@@ -119,7 +120,7 @@ async function requestV2(fs: S3Door, base: Base, where: string, token: string | 
 }
 
 async function requestV1(fs: S3Door, base: Base, where: string, token: string | undefined, encoded: boolean, signal: AbortSignal | undefined): Promise<Page | undefined> {
-  const res = await fs.send<any>(new ListObjectsCommand({ ...base, Marker: token }), where, 'list', { signal, notFound: 'dirNotFound' });
+  const res = await fs.send<any>(s3('ListObjects', { ...base, Marker: token }), where, 'list', { signal, notFound: 'dirNotFound' });
   if (res.Name === undefined) return undefined;
   const contents: _Object[] = res.Contents ?? [];
   const prefixes: string[] = (res.CommonPrefixes ?? []).map((p: { Prefix?: string }) => p.Prefix!);

@@ -1,11 +1,13 @@
 import { PassThrough, Readable } from 'node:stream';
-import { CopyObjectCommand, DeleteObjectCommand, GetObjectAclCommand, GetObjectCommand, HeadObjectCommand, type GetObjectAclCommandOutput, type HeadObjectCommandOutput } from '@aws-sdk/client-s3';
+import type { GetObjectAclCommandOutput, HeadObjectCommandOutput } from '@aws-sdk/client-s3';
+import { s3 } from './commands.js';
 import type { CallOptions, Fs, HashType, Obj, OpenOptions, PutOptions, SrcInfo, Timestamp } from '../../src/fs/types.js';
 import { FsError, fsError } from '../../src/fs/errors.js';
 import { echo, mapS3Error } from './errors.js';
 import { fromDecimalSeconds, toDecimalSeconds } from '../../src/fs/time.js';
 import type { S3Door } from './door.js';
 import { copySource } from './keys.js';
+import type { CachedMeta, MetaCache } from './metacache.js';
 
 /** What a HEAD tells beyond the listing. */
 export interface ObjectMeta {
@@ -28,6 +30,7 @@ const MD5_ETAG = /^"?([0-9a-f]{32})"?$/i;
 /** The part of its Fs an object needs: where it lives and the remote's door. */
 export interface S3Home extends Fs {
   readonly door: S3Door;
+  metaFor(bucket: string): MetaCache | undefined;
 }
 
 export class S3Object implements Obj {
@@ -48,6 +51,20 @@ export class S3Object implements Obj {
 
   /** Set when a GET answer said the object is encrypted in a way that changes its ETag. */
   private encrypted = false;
+  /** Made from a listing entry: size, ETag and LastModified are the server's, so the metadata cache may answer for it. */
+  listed = false;
+  /** What the metadata cache knew, when it knew. */
+  private cached?: CachedMeta;
+
+  /** The metadata cache's entry for this object, if it still matches the listing. */
+  private async fromCache(): Promise<CachedMeta | undefined> {
+    if (this.meta || !this.listed) return undefined;
+    if (this.cached) return this.cached;
+    const cache = this.fs.metaFor(this.bucket);
+    if (!cache) return undefined;
+    this.cached = await cache.lookup(this.key, this._size, this.etag, Number(this.lastModified / 1_000_000n));
+    return this.cached;
+  }
 
   get size(): number {
     return this._size;
@@ -55,33 +72,34 @@ export class S3Object implements Obj {
 
   /** Fills the object from a HEAD response. */
   static fromHead(fs: S3Home, remote: string, bucket: string, key: string, head: HeadObjectCommandOutput): S3Object {
-    const metadata = head.Metadata ?? {};
-    const md5b64 = metadata.md5chksum;
-    const meta: ObjectMeta = {
-      mtime: metadata.mtime !== undefined ? fromDecimalSeconds(metadata.mtime) : undefined,
-      md5: md5b64 ? Buffer.from(md5b64, 'base64').toString('hex') : undefined,
-      contentType: head.ContentType,
-      metadata,
-      restore: head.Restore,
-      etagNotMd5: encryptedEtag(head),
-    };
+    const meta = metaOf(head);
     const lm = head.LastModified ? BigInt(head.LastModified.getTime()) * 1_000_000n : 0n;
     return new S3Object(fs, remote, bucket, key, head.ContentLength ?? 0, lm, head.ETag ?? '', head.StorageClass, meta);
   }
 
   private async head(o: CallOptions = {}): Promise<ObjectMeta> {
     if (this.meta) return this.meta;
-    const res = await this.fs.door.send<HeadObjectCommandOutput>(new HeadObjectCommand({ Bucket: this.bucket, Key: this.key }), this.remote, 'read metadata of', { signal: o.signal });
+    const res = await this.fs.door.send<HeadObjectCommandOutput>(s3('HeadObject', { Bucket: this.bucket, Key: this.key }), this.remote, 'read metadata of', { signal: o.signal });
     const fresh = S3Object.fromHead(this.fs, this.remote, this.bucket, this.key, res);
     this.meta = fresh.meta!;
     this._size = fresh._size;
     this.etag = fresh.etag;
     this.storageClass = fresh.storageClass ?? this.storageClass;
+    this.remember(res);
     return this.meta;
+  }
+
+  /** Tells the metadata cache what a HEAD or GET answer said (this.meta) about the object as the listing shows it. */
+  private remember(res: { ETag?: string; LastModified?: Date }): void {
+    const mtime = this.meta?.mtime;
+    if (mtime === undefined || !res.ETag || !res.LastModified || (this.listed && res.ETag !== this.etag)) return;
+    this.fs.metaFor(this.bucket)?.record(this.key, { size: this._size, etag: res.ETag, lastModifiedMs: res.LastModified.getTime(), mtime, md5: this.meta!.md5 });
   }
 
   /** X-Amz-Meta-Mtime as rclone writes it; objects without one report their LastModified. */
   async modTime(o?: CallOptions): Promise<Timestamp> {
+    const hit = await this.fromCache();
+    if (hit) return hit.mtime;
     const meta = await this.head(o);
     return meta.mtime ?? this.lastModified;
   }
@@ -92,6 +110,8 @@ export class S3Object implements Obj {
     // GET answer that told so (this.encrypted) rules the ETag out as well.
     const m = MD5_ETAG.exec(this.etag);
     if (m && !this.fs.door.sseChangesEtag && !this.encrypted && !this.meta?.etagNotMd5) return m[1]!.toLowerCase();
+    const hit = await this.fromCache();
+    if (hit?.md5) return hit.md5;
     const meta = await this.head(o);
     return meta.md5 ?? '';
   }
@@ -105,13 +125,18 @@ export class S3Object implements Obj {
     const range = ranged ? `bytes=${options.start ?? 0}-${options.end ?? ''}` : undefined;
     // S3 answers 416 to any range on an empty object.
     if (this._size === 0 && ranged) return Readable.from([]);
-    const res = await this.fs.door.send<{ Body?: unknown; ServerSideEncryption?: string; SSECustomerAlgorithm?: string }>(
-      new GetObjectCommand({ Bucket: this.bucket, Key: this.key, Range: range }),
+    const res = await this.fs.door.send<HeadObjectCommandOutput & { Body?: unknown }>(
+      s3('GetObject', { Bucket: this.bucket, Key: this.key, Range: range }),
       this.remote,
       'open',
       { signal: options.signal },
     );
     if (encryptedEtag(res)) this.encrypted = true;
+    // The answer carries the metadata a HEAD would read, for the very data being read.
+    if (!this.meta && res.Metadata) {
+      this.meta = metaOf(res);
+      this.remember(res);
+    }
     return bodyOf(res.Body as Readable, this.fs.door, `${this.bucket}/${this.key}`, options.signal);
   }
 
@@ -121,7 +146,8 @@ export class S3Object implements Obj {
   }
 
   async remove(o: CallOptions = {}): Promise<void> {
-    await this.fs.door.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.key }), this.remote, 'remove', { signal: o.signal });
+    this.fs.metaFor(this.bucket)?.forget(this.key);
+    await this.fs.door.send(s3('DeleteObject', { Bucket: this.bucket, Key: this.key }), this.remote, 'remove', { signal: o.signal });
   }
 
   /** Rewrites the metadata with a copy onto itself, keeping content type, ACL, storage class and other metadata. */
@@ -134,8 +160,8 @@ export class S3Object implements Obj {
     if (this._size > door.opt.copyCutoff) throw fsError('notSupported', `${this.remote}: too large to update the modification time in place`);
     // A copy gets a fresh ACL: without a configured acl, give the object its current grants again.
     const grants = door.opt.acl ? undefined : await this.currentGrants(o);
-    await door.send(
-      new CopyObjectCommand({
+    const res = await door.send<{ CopyObjectResult?: { ETag?: string; LastModified?: Date } }>(
+      s3('CopyObject', {
         ...door.writeParams(this.bucket, this.key),
         ...grants,
         CopySource: copySource(this.bucket, this.key),
@@ -149,6 +175,10 @@ export class S3Object implements Obj {
       { signal: o.signal },
     );
     this.meta = { ...meta, mtime: t, metadata };
+    const copied = res.CopyObjectResult;
+    if (copied?.ETag && copied.LastModified) {
+      this.fs.metaFor(this.bucket)?.record(this.key, { size: this._size, etag: copied.ETag, lastModifiedMs: copied.LastModified.getTime(), mtime: t, md5: meta.md5 });
+    }
   }
 
   /**
@@ -159,7 +189,7 @@ export class S3Object implements Obj {
   private async currentGrants(o: CallOptions): Promise<Partial<Record<'GrantRead' | 'GrantReadACP' | 'GrantWriteACP' | 'GrantFullControl', string>> | undefined> {
     let acl: GetObjectAclCommandOutput;
     try {
-      acl = await this.fs.door.send<GetObjectAclCommandOutput>(new GetObjectAclCommand({ Bucket: this.bucket, Key: this.key }), this.remote, 'read the ACL of', { signal: o.signal });
+      acl = await this.fs.door.send<GetObjectAclCommandOutput>(s3('GetObjectAcl', { Bucket: this.bucket, Key: this.key }), this.remote, 'read the ACL of', { signal: o.signal });
     } catch {
       return undefined;
     }
@@ -186,6 +216,20 @@ export class S3Object implements Obj {
   get eTag(): string {
     return this.etag;
   }
+}
+
+/** What a HEAD or GET answer says about an object beyond the listing. */
+function metaOf(head: Pick<HeadObjectCommandOutput, 'Metadata' | 'ContentType' | 'Restore' | 'ServerSideEncryption' | 'SSECustomerAlgorithm'>): ObjectMeta {
+  const metadata = head.Metadata ?? {};
+  const md5b64 = metadata.md5chksum;
+  return {
+    mtime: metadata.mtime !== undefined ? fromDecimalSeconds(metadata.mtime) : undefined,
+    md5: md5b64 ? Buffer.from(md5b64, 'base64').toString('hex') : undefined,
+    contentType: head.ContentType,
+    metadata,
+    restore: head.Restore,
+    etagNotMd5: encryptedEtag(head),
+  };
 }
 
 /**

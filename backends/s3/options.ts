@@ -141,5 +141,6 @@ export const S3_OPTIONS: OptionDef[] = [
   { name: 'no_head', help: "Don't HEAD objects after uploading them to check their integrity.", type: 'bool', default: false, advanced: true },
   { name: 'shared_credentials_file', help: 'Path to the shared credentials file (env_auth); default ~/.aws/credentials.', type: 'string', default: '', advanced: true },
   { name: 'profile', help: 'Profile to use in the shared credentials file (env_auth); default "default".', type: 'string', default: '', advanced: true },
+  { name: 'no_meta_cache', help: "Don't use the local metadata cache: HEAD each object to read its modification time (see docs/metacache.md).", type: 'bool', default: false, advanced: true },
   { name: 'leave_parts_on_error', help: 'Leave the uploaded parts of a failed multipart upload instead of aborting it (for manual recovery).', type: 'bool', default: false, advanced: true },
 ];

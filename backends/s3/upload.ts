@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import type { Readable } from 'node:stream';
+import { checkStartable, closedError, largerError, shortError } from './body.js';
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
@@ -59,65 +60,6 @@ export async function abortUpload(door: S3Door, t: { bucket: string; key: string
 async function abortQuietly(door: S3Door, bucket: string, key: string, uploadId: string): Promise<void> {
   // Its own deadline: it also runs after Ctrl-C, when the run's signal has already fired.
   await door.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }), key, 'abort upload of', { signal: AbortSignal.timeout(ABORT_DEADLINE_MS) }).catch(() => undefined);
-}
-
-/**
- * Passes exactly `size` bytes or fails: a short stream would otherwise leave the HTTP
- * request waiting for bytes that never come, and a long one would be cut silently.
- */
-export class ExactSize extends Transform {
-  private seen = 0;
-
-  constructor(
-    private readonly size: number,
-    private readonly remote: string,
-  ) {
-    super();
-  }
-
-  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
-    this.seen += chunk.length;
-    if (this.seen > this.size) cb(largerError(this.remote, this.size));
-    else cb(null, chunk);
-  }
-
-  override _flush(cb: TransformCallback): void {
-    if (this.seen !== this.size) cb(shortError(this.remote, this.size, this.seen));
-    else cb();
-  }
-}
-
-function largerError(remote: string, size: number): FsError {
-  return fsError('other', `${remote}: source is larger than its stated size ${size}`, { retry: 'retryable' });
-}
-
-function shortError(remote: string, size: number, got: number): FsError {
-  return fsError('other', `${remote}: corrupted on transfer: expected ${size} bytes, got ${got}`, { retry: 'retryable' });
-}
-
-function closedError(remote: string): FsError {
-  return fsError('other', `upload ${remote}: the source was closed before its end`, { retry: 'retryable' });
-}
-
-/**
- * Fails at once when the run was interrupted, or the source already failed or closed, before
- * the upload began: the request would otherwise wait forever for bytes that never come.
- */
-export function checkStartable(data: Readable, signal: AbortSignal | undefined, remote: string): void {
-  if (signal?.aborted) {
-    data.destroy();
-    throw signal.reason instanceof Error ? signal.reason : fsError('other', `upload ${remote}: interrupted`, { retry: 'fatal' });
-  }
-  if (data.errored) throw data.errored;
-  if (data.destroyed) throw fsError('other', `upload ${remote}: the source was closed before the upload began`, { retry: 'retryable' });
-}
-
-/** Passes the source's failure, or its closing before the end, on to the stream the request reads. */
-export function forwardSourceEnd(data: Readable, into: Transform, remote: string): void {
-  data.once('error', (e) => into.destroy(e));
-  data.once('close', () => {
-    if (!data.readableEnded && !into.destroyed) into.destroy(data.errored ?? closedError(remote));
-  });
 }
 
 export interface UploadResult {

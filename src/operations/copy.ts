@@ -30,7 +30,6 @@ export async function copyObject(ctx: OperationContext, fdst: Fs, dst: Obj | und
     dst = undefined;
   }
   const call = { signal: ctx.signal };
-  const modTime = await src.modTime(call);
   if (fdst.copy && sameRemote(src.fs, fdst)) {
     try {
       const obj = await withRetries(() => fdst.copy!(src, remote, call), { attempts: ctx.opt.lowLevelRetries, signal: ctx.signal, what: remote });
@@ -49,7 +48,8 @@ export async function copyObject(ctx: OperationContext, fdst: Fs, dst: Obj | und
   const transfer = ctx.stats.startTransfer(remote, src.size);
   let ok = false;
   try {
-    const info: SrcInfo = { remote, size: src.size, modTime, hash: (t) => src.hash(t, call), origin: originOf(src) };
+    // The time is asked once the source is open: a GET's answer carries it (S3), a HEAD less.
+    const info: SrcInfo = { remote, size: src.size, modTime: 0n, hash: (t) => src.hash(t, call), origin: originOf(src) };
     const copy = useStreams(ctx, fdst, src) ? () => multiStreamCopy(ctx, fdst, info, src, transfer) : () => streamCopy(ctx, fdst, dst, info, src, transfer);
     const obj = await withRetries(copy, {
       attempts: ctx.opt.lowLevelRetries,
@@ -74,6 +74,12 @@ async function streamCopy(
 ): Promise<Obj> {
   const hashType = ctx.opt.ignoreChecksum ? undefined : commonHash(src.fs, fdst);
   const input = await src.open({ signal: ctx.signal });
+  try {
+    info = { ...info, modTime: await src.modTime({ signal: ctx.signal }) };
+  } catch (err) {
+    input.destroy();
+    throw err;
+  }
   // What the source says its content is (S3: the ETag or the stored MD5), asked before the
   // data flows so the destination can check it before the file takes its real name, and
   // after open, whose answer may tell that the ETag is no MD5 (a bucket encrypting with
@@ -169,6 +175,7 @@ const WRITE_PIECE = 1024 * 1024;
 async function multiStreamCopy(ctx: OperationContext, fdst: Fs, info: SrcInfo, src: Obj, transfer: ReturnType<OperationContext['stats']['startTransfer']>): Promise<Obj> {
   const hashType = ctx.opt.ignoreChecksum ? undefined : commonHash(src.fs, fdst);
   const declared = hashType ? await src.hash(hashType, { signal: ctx.signal }) : '';
+  info = { ...info, modTime: await src.modTime({ signal: ctx.signal }) };
   const writer = await fdst.openWriterAt!({ ...info, hashes: hashType && declared !== '' ? { [hashType]: declared } : undefined }, { signal: ctx.signal });
   const stop = new AbortController();
   const signal = ctx.signal ? AbortSignal.any([ctx.signal, stop.signal]) : stop.signal;

@@ -32,6 +32,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   // The SDK's notice about its future Node requirement is noise in test output.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const parent = mkdtempSync(path.join(os.tmpdir(), 'nclone-rgw-'));
+  // In-process tests keep upload journals and the S3 metadata cache here, never in ~/.cache.
+  process.env.NCLONE_CACHE_DIR ??= path.join(parent, 'cache');
   const dir = path.join(parent, 'cluster');
   const stop = async () => {
     await run('bash', [script, 'stop', dir]).catch(() => undefined);
