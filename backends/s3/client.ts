@@ -135,9 +135,9 @@ export async function makeClient(s: ClientSettings): Promise<Made> {
   let made: Promise<SdkHandle> | undefined;
   let client: S3Client | undefined;
   const sdk = () => (made ??= sdkClient(s, mode, provider, endpoint, httpAgent, tlsAgent).then((h) => ((client = h.client), h)));
-  // AWS's own endpoints stay with the SDK: it follows their region redirects.
+  // AWS stays with the SDK: it follows AWS's region redirects and adds its checksums.
   const lean =
-    endpoint === undefined || s.env.NCLONE_S3_SDK_ONLY === '1'
+    endpoint === undefined || s.isAws || s.env.NCLONE_S3_SDK_ONLY === '1'
       ? undefined
       : new LeanS3({
           endpoint: new URL(endpoint),

@@ -18,8 +18,9 @@ function malformed(what: string): Error {
 
 /** One element or several, as a list (the XML reader gives a lone element as itself). */
 function list(v: unknown): Xml[] {
-  if (v === undefined || v === '') return [];
-  const items = Array.isArray(v) ? v : [v];
+  if (v === undefined) return [];
+  // An empty element is an entry with nothing in it (the listing check then names what is missing).
+  const items = (Array.isArray(v) ? v : [v]).map((item) => (item === '' ? {} : item));
   for (const item of items) if (typeof item !== 'object' || item === null) throw malformed('a list entry is not an element');
   return items as Xml[];
 }
@@ -30,24 +31,37 @@ function text(v: unknown): string | undefined {
   return v;
 }
 
+/** A whole number as the SDK reads one: optional minus, no leading zeros, nothing around it. */
 function integer(v: unknown): number | undefined {
   const t = text(v);
   if (t === undefined) return undefined;
-  if (!/^\s*\d+\s*$/.test(t)) throw malformed(`"${t.slice(0, 40)}" is not a whole number`);
+  if (!/^-?(0|[1-9]\d*)$/.test(t)) throw malformed(`"${t.slice(0, 40)}" is not a whole number`);
   return Number(t);
 }
 
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(?:([Zz])|([+-])(\d{2}):(\d{2}))$/;
+
+/**
+ * An RFC 3339 time as the SDK reads one: a zone is required (a time without one is not read
+ * as local time), and fractions of a second round to the millisecond.
+ */
 function date(v: unknown): Date | undefined {
   const t = text(v);
   if (t === undefined) return undefined;
-  const d = new Date(t);
-  if (Number.isNaN(d.getTime())) throw malformed(`"${t.slice(0, 40)}" is not a date`);
-  return d;
+  const m = RFC3339.exec(t);
+  const bad = () => malformed(`"${t.slice(0, 40)}" is not an RFC 3339 time`);
+  if (!m) throw bad();
+  const [y, mo, d, h, mi, s] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60) throw bad();
+  const ms = m[7] ? Math.round(parseFloat(`0.${m[7]}`) * 1000) : 0;
+  const offset = m[9] ? (m[9] === '-' ? -1 : 1) * (Number(m[10]) * 60 + Number(m[11])) * 60_000 : 0;
+  return new Date(Date.UTC(y, mo - 1, d, h, mi, s, ms) - offset);
 }
 
+/** As the SDK reads a boolean: anything but empty or "false" (any case) is true. */
 function bool(v: unknown): boolean | undefined {
   const t = text(v);
-  return t === undefined ? undefined : t.trim() === 'true';
+  return t === undefined ? undefined : t !== '' && t.toLowerCase() !== 'false';
 }
 
 function header(h: IncomingHttpHeaders, name: string): string | undefined {

@@ -83,7 +83,8 @@ function element(x: string, i: number, nested: ReadonlySet<string> | undefined):
     let j = end + 1;
     for (;;) {
       j = skipSpace(x, j);
-      if (x.startsWith(close, j)) return [name, children, j + close.length];
+      // An element with nothing in it is '' to the SDK's reader, whatever it should hold.
+      if (x.startsWith(close, j)) return [name, Object.keys(children).length === 0 ? '' : children, j + close.length];
       const [child, value, next] = element(x, j, undefined);
       if (child in children) throw new GiveUp();
       children[child] = value;

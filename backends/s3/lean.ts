@@ -14,10 +14,11 @@ export type { LeanOp } from './lean-ops.js';
 /**
  * The few requests a sync sends once per object (HEAD, GET, PUT of a small body, a listing
  * page) cost the SDK about 1.4 ms of CPU each in middleware and schema code: here they are
- * sent straight over Node's keep-alive agent, signed with aws4 (SigV4; or the v2 signer), and answered in the shapes the SDK would give, errors included, so the door,
- * the error mapping and the callers cannot tell the two paths apart. Everything else, and
- * every remote this path does not fit (AWS's own endpoints, whose region redirects the SDK
- * follows; access point ARNs), goes through the SDK.
+ * sent straight over Node's keep-alive agent, signed with aws4 (SigV4) or the v2 signer,
+ * and answered in the shapes the SDK would give, errors included, so the door, the error
+ * mapping and the callers cannot tell the two paths apart. Everything else, and every remote
+ * this path does not fit (AWS, whose region redirects and checksums the SDK handles; access
+ * point ARNs), goes through the SDK.
  */
 export interface LeanSettings {
   endpoint: URL;
@@ -69,12 +70,10 @@ export class LeanS3 {
     const status = res.statusCode ?? 0;
     if (status < 200 || status >= 300) throw await errorOf(res, op);
     if (op === 'GetObject') return leanAnswer(op, res.headers, status, undefined, res);
-    if (op === 'HeadObject' || op === 'HeadBucket' || op === 'PutObject') {
-      res.resume();
-      return leanAnswer(op, res.headers, status, undefined);
-    }
-    const text = await readText(res);
-    return leanAnswer(op, res.headers, status, fromXml(text));
+    const text = METHOD[op] === 'HEAD' ? (res.resume(), '') : await readText(res);
+    // S3 may answer 200 and then fail, with an <Error> body: the SDK takes that for a 503.
+    if (text.trimEnd().endsWith('</Error>')) throw await errorOf(res, op, text, 503);
+    return leanAnswer(op, res.headers, status, op === 'PutObject' ? undefined : fromXml(text));
   }
 
   private log(op: string, input: Record<string, any>, started: number, attempt: Attempt | undefined, what: string): void {
@@ -113,6 +112,7 @@ export class LeanS3 {
         sendHeaders = signed.headers as Record<string, string>;
       }
     }
+    let answer: IncomingMessage | undefined;
     return new Promise<IncomingMessage>((resolve, reject) => {
       const req = this.transport.request({
         agent: this.s.agent as http.Agent,
@@ -124,7 +124,14 @@ export class LeanS3 {
         signal,
       });
       req.once('error', reject);
-      if (this.s.timeoutMs > 0) req.setTimeout(this.s.timeoutMs, () => req.destroy(timeoutError('the connection was silent longer than the socket inactivity timeout')));
+      if (this.s.timeoutMs > 0) {
+        req.setTimeout(this.s.timeoutMs, () => {
+          // The answer's body may be what went silent: its reader must see the timeout too.
+          const err = timeoutError('the connection was silent longer than the socket inactivity timeout');
+          answer?.destroy(err);
+          req.destroy(err);
+        });
+      }
       if (this.s.conTimeoutMs > 0) {
         req.once('socket', (socket) => {
           if (!socket.connecting) return;
@@ -133,7 +140,7 @@ export class LeanS3 {
           socket.once('close', () => clearTimeout(timer));
         });
       }
-      req.once('response', resolve);
+      req.once('response', (res) => resolve((answer = res)));
       req.end(body);
     });
   }
@@ -200,7 +207,10 @@ function toRequest(op: LeanOp, i: Record<string, any>): { method: string; query:
     case 'PutObject':
       // What the SDK sends for a PutObject without a ContentType.
       headers['content-type'] = 'application/octet-stream';
+      // Content-MD5 has the server check every byte: hashing them again for the signature
+      // (SHA-256) would add CPU and no protection.
       if (i.ContentMD5) headers['content-md5'] = i.ContentMD5;
+      if (i.ContentMD5) headers['x-amz-content-sha256'] = 'UNSIGNED-PAYLOAD';
       if (i.ACL) headers['x-amz-acl'] = i.ACL;
       if (i.StorageClass) headers['x-amz-storage-class'] = i.StorageClass;
       if (i.ServerSideEncryption) headers['x-amz-server-side-encryption'] = i.ServerSideEncryption;
@@ -236,14 +246,14 @@ async function readText(res: IncomingMessage): Promise<string> {
 }
 
 /** An error shaped as the SDK's (name = the S3 code, $metadata, $response) so mapS3Error reads it. */
-async function errorOf(res: IncomingMessage, op: LeanOp): Promise<Error> {
-  const status = res.statusCode ?? 0;
+async function errorOf(res: IncomingMessage, op: LeanOp, read?: string, asStatus?: number): Promise<Error> {
+  const status = asStatus ?? res.statusCode ?? 0;
   let code = '';
   let message = '';
   let extra: Record<string, string> = {};
   if (METHOD[op] !== 'HEAD') {
     try {
-      const body = fromXml(await readText(res)) as { Error?: Record<string, unknown> };
+      const body = fromXml(read ?? (await readText(res))) as { Error?: Record<string, unknown> };
       const e = body.Error;
       if (e && typeof e === 'object') {
         code = typeof e.Code === 'string' ? e.Code : '';

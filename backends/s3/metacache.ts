@@ -398,8 +398,10 @@ export class MetaCache {
       this.stats.writes++;
       shard.corrupt = false;
     } catch (err) {
+      // Several shard writes may fail at once: one line says it.
+      const first = this.writable;
       this.writable = false;
-      logDebug('metacache', `not writing the metadata cache in ${this.root} for the rest of the run: ${(err as Error).message}`);
+      if (first) logDebug('metacache', `not writing the metadata cache in ${this.root} for the rest of the run: ${(err as Error).message}`);
       // Keep the changes as an overlay, so a later load of this shard still sees them.
       if (!this.held(shard)) return;
       for (const [leaf, e] of changes) {

@@ -22,10 +22,11 @@ function listing(r: () => number, entries: number): string {
   x += r() < 0.3 ? '<Marker/>' : '<Marker></Marker>';
   x += '<MaxKeys>1000</MaxKeys><IsTruncated>' + (r() < 0.5) + '</IsTruncated>';
   for (let i = 0; i < entries; i++) {
-    if (r() < 0.2) x += `<CommonPrefixes><Prefix>${name(r)}/</Prefix></CommonPrefixes>`;
+    if (r() < 0.03) x += r() < 0.5 ? '<Contents></Contents>' : '<CommonPrefixes>\n</CommonPrefixes>';
+    else if (r() < 0.2) x += `<CommonPrefixes><Prefix>${name(r)}/</Prefix></CommonPrefixes>`;
     else {
       x += `<Contents><Key>${name(r)}</Key><LastModified>2026-12-02T11:38:00.123Z</LastModified><ETag>&quot;0123456789abcdef0123456789abcdef&quot;</ETag><Size>${i}</Size>`;
-      if (r() < 0.5) x += '<Owner><ID>test</ID><DisplayName>T &amp; t</DisplayName></Owner>';
+      if (r() < 0.5) x += r() < 0.1 ? '<Owner></Owner>' : '<Owner><ID>test</ID><DisplayName>T &amp; t</DisplayName></Owner>';
       x += '<StorageClass>STANDARD</StorageClass></Contents>';
     }
     if (r() < 0.1) x += '\n  ';
