@@ -1,7 +1,8 @@
 /**
  * Start-up loads only what a command uses: `nclone version` and `nclone ls` of a local
  * directory never load the AWS SDK, the S3 backend, the config wizard, the sync engine or
- * the other commands. Not a timing test: the child runs with a module hook that records
+ * the other commands; minimatch loads only for include/exclude/filter patterns and NaCl only
+ * for an encrypted config file. Not a timing test: the child runs with a module hook that records
  * every module resolved through import (ESM) and, at exit, every module in require's cache
  * (CJS, which is how the AWS SDK and commander load), so a module loaded any way is seen.
  */
@@ -13,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NCLONE, cleanEnv, run } from './helpers/run.js';
 import { s3ConnectionString } from './helpers/s3.js';
 import { COMMAND_LIST } from '../src/cli/command-list.js';
+import { encryptConfig } from '../src/config/crypt.js';
 
 const ROOT = pathToFileURL(path.resolve(__dirname, '..')).href + '/';
 
@@ -52,6 +54,9 @@ beforeAll(() => {
   mkdirSync(path.join(base, 'data', 'sub'), { recursive: true });
   writeFileSync(path.join(base, 'data', 'a.txt'), 'hello\n');
   writeFileSync(path.join(base, 'data', 'sub', 'b.txt'), 'hi\n');
+  writeFileSync(path.join(base, 'data', 'sub', 'c.md'), 'notes\n');
+  writeFileSync(path.join(base, 'plain.conf'), '[here]\ntype = local\n');
+  writeFileSync(path.join(base, 'encrypted.conf'), encryptConfig('[here]\ntype = local\n', 'lazy-secret'));
 });
 
 afterAll(() => rmSync(base, { recursive: true, force: true }));
@@ -60,9 +65,13 @@ let runs = 0;
 
 /** Runs nclone under the recording hook; the modules it loaded, as paths below the repository (or node:... URLs). */
 async function loadedBy(...args: string[]): Promise<{ stdout: string; modules: string[] }> {
+  return loadedWith({}, ...args);
+}
+
+async function loadedWith(extraEnv: Record<string, string>, ...args: string[]): Promise<{ stdout: string; modules: string[] }> {
   const record = path.join(base, `modules-${++runs}.txt`);
   writeFileSync(record, '');
-  const r = await run('node', ['--import', pathToFileURL(preload).href, NCLONE, ...args], { ...env, LAZY_LOAD_RECORD: record }, { timeoutMs: 60_000 });
+  const r = await run('node', ['--import', pathToFileURL(preload).href, NCLONE, ...args], { ...env, ...extraEnv, LAZY_LOAD_RECORD: record }, { timeoutMs: 60_000 });
   expect(r.stderr).toBe('');
   expect(r.code).toBe(0);
   const modules = [...new Set(readFileSync(record, 'utf8').split('\n').filter(Boolean))].map((u) => (u.startsWith(ROOT) ? u.slice(ROOT.length) : u));
@@ -71,6 +80,10 @@ async function loadedBy(...args: string[]): Promise<{ stdout: string; modules: s
 
 /** What a start-up must not load unless the command needs it. */
 const HEAVY = [/node_modules\/@aws-sdk\//, /node_modules\/@smithy\//, /node_modules\/inquirer\//, /node_modules\/@inquirer\//, /^dist\/src\/sync\//, /^dist\/src\/march\//, /^dist\/src\/config\/wizard\//];
+/** The glob compiler and minimatch: only for runs given include/exclude/filter patterns. */
+const GLOB = [/node_modules\/minimatch\//, /^dist\/src\/filter\/glob\.js$/];
+/** The config cipher and NaCl: only for encrypted config files. */
+const CIPHER = [/node_modules\/tweetnacl\//, /^dist\/src\/config\/crypt\.js$/];
 /** The S3 backend beyond its description (name, options, URL form), which every run needs for flags and paths. */
 const S3_IMPLEMENTATION = /^dist\/backends\/s3\/(?!(index|options|providers|url)\.js$)/;
 
@@ -86,15 +99,37 @@ describe('start-up loads only what the command uses', () => {
     expect(modules).toContain('dist/src/commands/version.js');
     expect(modules).toContain('node_modules/commander/index.js');
     expect(matching(modules, [...HEAVY, S3_IMPLEMENTATION, /^dist\/backends\/local\/(?!index\.js$)/, /^dist\/src\/commands\/(?!version\.js$)/])).toEqual([]);
-    expect(matching(modules, [/^dist\/src\/config\/store\.js$/, /node_modules\/tweetnacl\//, /node_modules\/p-limit\//])).toEqual([]);
+    expect(matching(modules, [/^dist\/src\/config\/store\.js$/, /node_modules\/tweetnacl\//, /node_modules\/p-limit\//, ...GLOB])).toEqual([]);
   });
 
   it('nclone ls of a local directory: the local backend and ls only', async () => {
     const { stdout, modules } = await loadedBy('ls', path.join(base, 'data'));
-    expect(stdout.split('\n').sort()).toEqual(['', '        3 sub/b.txt', '        6 a.txt']);
+    expect(stdout.split('\n').sort()).toEqual(['', '        3 sub/b.txt', '        6 a.txt', '        6 sub/c.md']);
     expect(modules).toContain('dist/backends/local/fs.js');
     expect(modules).toContain('dist/src/commands/ls.js');
-    expect(matching(modules, [...HEAVY, S3_IMPLEMENTATION, /^dist\/src\/commands\/(?!(ls|list-common)\.js$)/])).toEqual([]);
+    expect(matching(modules, [...HEAVY, S3_IMPLEMENTATION, /^dist\/src\/commands\/(?!(ls|list-common)\.js$)/, ...GLOB, ...CIPHER])).toEqual([]);
+  });
+
+  it('ls of a remote from a plain config file reads it without the cipher, and a filter without patterns loads no glob code', async () => {
+    const { stdout, modules } = await loadedBy('--config', path.join(base, 'plain.conf'), '--max-size', '5B', 'ls', `here:${path.join(base, 'data')}`);
+    expect(stdout).toBe('        3 sub/b.txt\n');
+    expect(modules).toContain('dist/src/config/store.js');
+    expect(matching(modules, [...CIPHER, ...GLOB])).toEqual([]);
+  });
+
+  it('ls --include loads the glob compiler, and filters with it', async () => {
+    const { stdout, modules } = await loadedBy('ls', '--include', '*.md', path.join(base, 'data'));
+    expect(stdout).toBe('        6 sub/c.md\n');
+    expect(modules).toContain('dist/src/filter/glob.js');
+    expect(modules).toContain('node_modules/minimatch/dist/esm/index.js');
+  });
+
+  it('an encrypted config file loads the cipher and opens', async () => {
+    const { stdout, modules } = await loadedWith({ NCLONE_CONFIG_PASS: 'lazy-secret' }, '--config', path.join(base, 'encrypted.conf'), 'ls', `here:${path.join(base, 'data')}`);
+    expect(stdout.split('\n').sort()).toEqual(['', '        3 sub/b.txt', '        6 a.txt', '        6 sub/c.md']);
+    expect(modules).toContain('dist/src/config/crypt.js');
+    expect(modules).toContain('node_modules/tweetnacl/nacl-fast.js');
+    expect(matching(modules, GLOB)).toEqual([]);
   });
 
   it('an S3 path loads the S3 backend (the recorder sees what a command loads late)', async () => {

@@ -1,15 +1,12 @@
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promises as fsp, constants as fsc } from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { fsError } from '../fs/errors.js';
 import type { Env } from './config.js';
-import { decryptConfig, encryptConfig, isEncrypted } from './crypt.js';
+import { isEncrypted } from './encrypted.js';
 import { ConfigDocument, ConfigSyntaxError } from './document.js';
 import { processAlive } from '../lib/process.js';
-
-const execFileP = promisify(execFile);
 
 /** Where the password of an encrypted config comes from. */
 export interface PasswordSource {
@@ -32,7 +29,9 @@ export async function configPassword(src: PasswordSource, file: string): Promise
   if (src.passwordCommand) {
     let out: string;
     try {
-      out = (await execFileP('/bin/sh', ['-c', src.passwordCommand])).stdout;
+      // child_process is loaded only by the runs that need it.
+      const { execFile } = await import('node:child_process');
+      out = (await promisify(execFile)('/bin/sh', ['-c', src.passwordCommand])).stdout;
     } catch (err) {
       throw fsError('config', `--password-command failed: ${String((err as Error).message).split('\n')[0]}`);
     }
@@ -57,7 +56,8 @@ export async function loadConfig(file: string, passwords?: PasswordSource): Prom
   if (isEncrypted(text)) {
     if (!passwords) throw fsError('config', `config file ${file} is encrypted: set NCLONE_CONFIG_PASS or use --password-command`);
     password = await configPassword(passwords, file);
-    text = decryptConfig(text, password, file);
+    // tweetnacl is loaded for encrypted files only.
+    text = (await import('./crypt.js')).decryptConfig(text, password, file);
   }
   try {
     return { doc: ConfigDocument.parse(text), password };
@@ -74,7 +74,7 @@ export async function saveConfig(file: string, doc: ConfigDocument, password?: s
   try {
     const handle = await fsp.open(tmp, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL, 0o600);
     try {
-      await handle.writeFile(password === undefined ? doc.toString() : encryptConfig(doc.toString(), password), 'utf8');
+      await handle.writeFile(password === undefined ? doc.toString() : (await import('./crypt.js')).encryptConfig(doc.toString(), password), 'utf8');
       await handle.sync();
     } finally {
       await handle.close();

@@ -10,7 +10,7 @@
  */
 import { fsError } from '../fs/errors.js';
 import { ValueError, parseAgeCutoff } from '../lib/units.js';
-import { GlobError, type GlobMatcher, compileGlob, globToDirGlobs } from './glob.js';
+import type { GlobMatcher } from './glob.js';
 import { type ParsedRule, RuleList, parseRule, readListFile } from './rules.js';
 
 export interface FilterOptions {
@@ -33,6 +33,13 @@ export interface FilterOptions {
 }
 
 const NS_PER_MS = 1_000_000n;
+
+/** The glob compiler pulls in minimatch: a run loads it only when it was given a pattern. */
+type GlobModule = typeof import('./glob.js');
+
+function hasPatterns(opts: FilterOptions): boolean {
+  return [opts.include, opts.includeFrom, opts.exclude, opts.excludeFrom, opts.filter, opts.filterFrom].some((list) => list !== undefined && list.length > 0);
+}
 
 function ageCutoff(flag: string, text: string | undefined, now: number): bigint | undefined {
   if (text === undefined) return undefined;
@@ -65,6 +72,7 @@ export class Filter {
   private filesDirs: Set<string> | undefined;
   private filesSorted: readonly string[] | undefined;
   private isActive = false;
+  private glob: GlobModule | undefined;
 
   private constructor(ignoreCase: boolean) {
     this.ignoreCase = ignoreCase;
@@ -88,6 +96,7 @@ export class Filter {
    */
   static async create(opts: FilterOptions, now: number = Date.now()): Promise<Filter> {
     const f = new Filter(opts.ignoreCase === true);
+    if (hasPatterns(opts)) f.glob = await import('./glob.js');
 
     f.modTimeFrom = ageCutoff('--max-age', opts.maxAge, now);
     f.modTimeTo = ageCutoff('--min-age', opts.minAge, now);
@@ -205,6 +214,7 @@ export class Filter {
 
   /** Adds one include/exclude glob to the file and/or directory rules, like rclone's Filter.Add. */
   private addGlob(include: boolean, glob: string, where: string): void {
+    const { GlobError, compileGlob, globToDirGlobs } = this.glob!;
     try {
       const dirOnly = glob.endsWith('/');
       let pattern = glob;
@@ -232,7 +242,7 @@ export class Filter {
   }
 
   private dirMatcher(glob: string): GlobMatcher {
-    return compileGlob(glob, { ignoreCase: this.ignoreCase, forDirs: true });
+    return this.glob!.compileGlob(glob, { ignoreCase: this.ignoreCase, forDirs: true });
   }
 
   private addFile(line: string): void {
