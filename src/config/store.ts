@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promises as fsp, constants as fsc } from 'node:fs';
 import * as path from 'node:path';
@@ -7,6 +8,8 @@ import type { Env } from './config.js';
 import { isEncrypted } from './encrypted.js';
 import { ConfigDocument, ConfigSyntaxError } from './document.js';
 import { processAlive } from '../lib/process.js';
+
+const execFileP = promisify(execFile);
 
 /** Where the password of an encrypted config comes from. */
 export interface PasswordSource {
@@ -29,9 +32,7 @@ export async function configPassword(src: PasswordSource, file: string): Promise
   if (src.passwordCommand) {
     let out: string;
     try {
-      // child_process is loaded only by the runs that need it.
-      const { execFile } = await import('node:child_process');
-      out = (await promisify(execFile)('/bin/sh', ['-c', src.passwordCommand])).stdout;
+      out = (await execFileP('/bin/sh', ['-c', src.passwordCommand])).stdout;
     } catch (err) {
       throw fsError('config', `--password-command failed: ${String((err as Error).message).split('\n')[0]}`);
     }
