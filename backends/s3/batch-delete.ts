@@ -89,7 +89,9 @@ async function deleteChunk<T>(door: S3Door, bucket: string, chunk: DeleteItem<T>
     else byKey.set(it.key, [it]);
   }
   const failures: DeleteFailure<T>[] = [];
-  for (const d of res.Deleted ?? []) byKey.delete(d.Key ?? '');
+  // A key the answer calls both deleted and failed is not taken as deleted.
+  const refused = new Set((res.Errors ?? []).filter((e) => e.Code !== 'NoSuchKey').map((e) => e.Key ?? ''));
+  for (const d of res.Deleted ?? []) if (!refused.has(d.Key ?? '')) byKey.delete(d.Key ?? '');
   for (const e of res.Errors ?? []) {
     const same = byKey.get(e.Key ?? '');
     if (!same) continue;

@@ -10,6 +10,7 @@ import { errorMessage, fsError, isKind, FsError } from '../../src/fs/errors.js';
 import { hasLoneSurrogate } from '../../src/fs/path.js';
 import { toDecimalSeconds } from '../../src/fs/time.js';
 import { escapeControls, quoteName } from '../../src/lib/escape.js';
+import { logError } from '../../src/lib/log.js';
 import { makeClientWithFallback, normalizeEndpoint } from './client.js';
 import { S3Door, type S3Options } from './door.js';
 import { splitBucket } from './keys.js';
@@ -428,7 +429,7 @@ export class S3Fs implements Fs {
     for (const obj of objs) {
       let where: { bucket: string; key: string };
       try {
-        where = obj instanceof S3Object ? obj : this.split(obj.remote);
+        where = obj instanceof S3Object && obj.fs === this ? obj : this.split(obj.remote);
       } catch (err) {
         failures.push({ obj, err });
         continue;
@@ -461,8 +462,9 @@ export class S3Fs implements Fs {
       const keys = batch;
       batch = [];
       const failed = await deleteKeys(this.door, bucket, keys.map((k) => ({ key: k, obj: k })), o);
-      if (failed.length === 1) throw failed[0]!.err;
-      if (failed.length > 1) throw fsError('other', `${errorMessage(failed[0]!.err)} (and ${failed.length - 1} more)`, { cause: failed[0]!.err });
+      // Each key's error is logged; the first one (its kind and retry class) fails the purge.
+      for (const f of failed.slice(1)) logError(undefined, errorMessage(f.err));
+      if (failed.length > 0) throw failed[0]!.err;
     };
     await listPages(this.door, bucket, prefix, undefined, o.signal, async (objects) => {
       for (const o of objects) {

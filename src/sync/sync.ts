@@ -63,8 +63,6 @@ class SyncEngine {
   private readonly guarding: boolean;
   /** --delete-during deletes found before the first source object: held until one is seen. */
   private readonly heldDeletes: Obj[] = [];
-  /** --delete-during deletes gathered for one removeMany call, sent at DELETE_BATCH or when the march ends. */
-  private duringBatch: Obj[] = [];
   /** --delete-during reached --max-delete or --max-delete-size: nothing more is queued. */
   private deleteLimitHit = false;
   /** Deletes go to the destination's removeMany in batches rather than one remove() each. */
@@ -95,7 +93,9 @@ class SyncEngine {
     this.deletes = new BoundedPool(ctx.opt.checkers, onError, ctx.opt.checkers);
     this.deleting = req.mode === 'sync' && !req.srcFile;
     this.guarding = this.deleting && !ctx.opt.allowEmptySource;
-    this.batching = this.deleting && canDeleteInBatches(ctx, req.fdst);
+    // Only deletes decided after the march (--delete-after, --delete-before) go in batches:
+    // during the march a batch would be decided before a transfer error it must yield to.
+    this.batching = this.deleting && ctx.opt.deleteMode !== 'during' && canDeleteInBatches(ctx, req.fdst);
   }
 
   /**
@@ -249,7 +249,6 @@ class SyncEngine {
         listError: (err, side, dir) => this.countError(`${side === 'src' ? req.fsrc : req.fdst}${dir ? '/' + dir : ''}`, err),
       },
     );
-    if (deletes) await this.flushDuringBatch();
     await this.checks.drain();
   }
 
@@ -319,25 +318,12 @@ class SyncEngine {
       : undefined;
     if (over) {
       this.deleteLimitHit = true;
-      // The deletes within the limit still go, as they would have one by one, before the
-      // error stops the run.
-      const within = this.duringBatch.splice(0);
-      if (within.length > 0) await this.deleteMany(within);
       this.countError(obj.remote, over);
       return;
     }
     this.deletesQueued++;
     this.deleteBytesQueued += size;
-    if (!this.batching) return this.deletes.submit(() => this.deleteOne(obj));
-    this.duringBatch.push(obj);
-    if (this.duringBatch.length >= DELETE_BATCH) await this.flushDuringBatch();
-  }
-
-  private async flushDuringBatch(): Promise<void> {
-    if (this.duringBatch.length === 0) return;
-    const objs = this.duringBatch;
-    this.duringBatch = [];
-    await this.deletes.submit(() => this.deleteMany(objs));
+    return this.deletes.submit(() => this.deleteOne(obj));
   }
 
   /**
@@ -366,8 +352,6 @@ class SyncEngine {
       return;
     }
     const failures = await deleteBatch(this.ctx, this.req.fdst, objs);
-    // Stopped meanwhile: the stop is the run's error, not each object it cut short.
-    if (this.stop.signal.aborted) return;
     for (const f of failures) this.countError(f.obj.remote, f.err);
   }
 
@@ -386,10 +370,8 @@ class SyncEngine {
     }
     const objs = this.toDelete.splice(0);
     if (this.batching) {
-      for (let i = 0; i < objs.length && !this.stop.signal.aborted; i += DELETE_BATCH) {
-        const batch = objs.slice(i, i + DELETE_BATCH);
-        await this.deletes.submit(() => this.deleteMany(batch));
-      }
+      // One batch at a time, so a stop or an error is heeded before the next one is sent.
+      for (let i = 0; i < objs.length && !this.stop.signal.aborted; i += DELETE_BATCH) await this.deleteMany(objs.slice(i, i + DELETE_BATCH));
     } else {
       for (const obj of objs) {
         if (this.stop.signal.aborted) break;
