@@ -301,6 +301,7 @@ describe('existing remotes in a terminal', () => {
       ['list_version>', ''],
       ['no_check_bucket>', ''],
       ['no_head>', ''],
+      ['no_meta_cache>', ''],
       ['leave_parts_on_error>', ''],
       ...keep,
     ]);
