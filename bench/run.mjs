@@ -127,12 +127,24 @@ async function main() {
       if (stopping) return;
       stopping = true;
       console.error(`\nbench: ${sig}, stopping the RGW and removing ${base}`);
+      report(`stopped by ${sig} after workload${done.length === 1 ? '' : 's'} ${done.join(', ') || '(none)'}`);
       cleanup().finally(() => process.exit(130));
     });
   }
 
   const t0 = Date.now();
   let h;
+  const done = [];
+  // The table is rewritten after every workload, so a run stopped by a failure or a signal
+  // still leaves what it measured (marked partial) in the results file.
+  const report = (partial) => {
+    if (!h?.rows.length) return;
+    try {
+      writeReport({ argv, opts, z, h, t0, partial });
+    } catch (e) {
+      console.error(`bench: writing the table failed: ${e.message}`);
+    }
+  };
   try {
     if (needS3) {
       // memstore holds every object in the OSD's RAM: size it for the largest workload.
@@ -150,14 +162,21 @@ async function main() {
     for (const n of chosen) {
       h.log(`workload ${n}`);
       await workloads[n](h, z);
+      done.push(n);
+      if (done.length < chosen.length) report(`in progress: workload${done.length === 1 ? '' : 's'} ${done.join(', ')} of ${chosen.join(', ')} done`);
     }
   } catch (e) {
     console.error(`\nbench: FAILED: ${e.stack ?? e}`);
+    report(`failed during a workload after ${done.join(', ') || 'none'}: ${String(e.message ?? e).split('\n')[0]}`);
     await cleanup();
     process.exit(1);
   }
   await cleanup();
+  writeReport({ argv, opts, z, h, t0, partial: null, final: true });
+}
 
+/** Writes the table (partial: why it is incomplete, or null) to --out or bench/RESULTS.md, and the raw samples. */
+function writeReport({ argv, opts, z, h, t0, partial, final = false }) {
   const reqs = h.rows.flatMap((r) => Object.values(r.samples).flat()).filter((s) => s.requests?.total);
   const proxyUs = reqs.length ? (reqs.reduce((a, s) => a + s.proxyCpuS, 0) / reqs.reduce((a, s) => a + s.requests.total, 0)) * 1e6 : NaN;
   const meta = {
@@ -174,15 +193,18 @@ async function main() {
     durationS: Math.round((Date.now() - t0) / 1000),
     sizes: z,
   };
-  const section = table({ meta, rows: h.rows }) + `\nWhole run: ${meta.durationS} s.\n`;
+  const section =
+    table({ meta, rows: h.rows }) + (partial ? `\n**Partial table** (${partial}); ${meta.durationS} s so far.\n` : `\nWhole run: ${meta.durationS} s.\n`);
   const outDir = path.join(root, 'bench/out');
   mkdirSync(outDir, { recursive: true });
-  const stamp = meta.date.replace(/[:]/g, '').replace(/Z$/, '');
+  // One stamp per run (its start), so each rewrite replaces the same files.
+  const stamp = new Date(t0).toISOString().replace(/\.\d+Z$/, '').replace(/[:]/g, '');
   const json = path.join(outDir, `${opts.quick ? 'quick' : 'bench'}-${stamp}.json`);
   writeFileSync(json, JSON.stringify({ meta, opts, rows: h.rows }, null, 1));
   const out = opts.out ?? (opts.quick ? path.join(outDir, `quick-${stamp}.md`) : path.join(root, 'bench/RESULTS.md'));
   if (out.endsWith('RESULTS.md')) writeSection(out, section);
   else writeFileSync(out, section);
+  if (!final) return;
   process.stdout.write(section);
   console.error(`\nbench: done in ${meta.durationS} s; table in ${path.relative(root, out)}, samples in ${path.relative(root, json)}`);
 }
