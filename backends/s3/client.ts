@@ -117,6 +117,8 @@ export interface SdkHandle {
 export interface Made {
   auth: AuthMode;
   credentials?: AwsCredentialIdentityProvider;
+  /** Requests are signed with signature v2 (never for anonymous ones). */
+  v2Auth: boolean;
   /** The direct path for the hottest requests, when the remote suits it (see lean.ts). */
   lean?: LeanS3;
   /** The SDK's client, made (and the SDK loaded) on first use. */
@@ -154,7 +156,7 @@ export async function makeClient(s: ClientSettings): Promise<Made> {
     httpAgent.destroy();
     tlsAgent?.destroy();
   };
-  return { auth: mode, credentials: provider, lean, sdk, destroy };
+  return { auth: mode, credentials: provider, v2Auth: s.v2Auth && mode !== 'anonymous', lean, sdk, destroy };
 }
 
 async function sdkClient(

@@ -34,6 +34,7 @@ interface Inputs {
   AbortMultipartUpload: S3.AbortMultipartUploadCommandInput;
   ListParts: S3.ListPartsCommandInput;
   ListMultipartUploads: S3.ListMultipartUploadsCommandInput;
+  RestoreObject: S3.RestoreObjectCommandInput;
 }
 
 export type S3Op = keyof Inputs;

@@ -5,6 +5,7 @@ import {
   HeadObjectCommand,
   UploadPartCopyCommand,
   type CompletedPart,
+  type CopyObjectCommandInput,
 } from '@aws-sdk/client-s3';
 import pLimit from 'p-limit';
 import { completed, noResult } from './errors.js';
@@ -15,18 +16,28 @@ import { copySource } from './keys.js';
 import { abortStrays, abortUpload, partSizeFor } from './upload.js';
 import { attemptsOf } from './client.js';
 
+export type CopyExtra = Pick<CopyObjectCommandInput, 'StorageClass' | 'GrantRead' | 'GrantReadACP' | 'GrantWriteACP' | 'GrantFullControl'>;
+
 /**
  * Server-side copy: CopyObject below copy_cutoff (metadata, and so the mtime, copied),
  * UploadPartCopy above it so objects over 5 GiB can be copied. A failed multipart copy
  * is aborted.
  */
-export async function copyObject(door: S3Door, home: S3Home, src: S3Object, dst: { bucket: string; key: string; remote: string }, o: CallOptions = {}): Promise<S3Object> {
+export async function copyObject(
+  door: S3Door,
+  home: S3Home,
+  src: S3Object,
+  dst: { bucket: string; key: string; remote: string },
+  o: CallOptions = {},
+  /** Headers that replace the remote's own for this copy (settier: the storage class and the source's grants). */
+  extra: CopyExtra = {},
+): Promise<S3Object> {
   const mtime = await src.modTime(o);
   const md5 = await src.hash('md5', o);
   const meta = { mtime, md5: md5 || undefined, metadata: {} as Record<string, string> };
   if (src.size <= door.opt.copyCutoff) {
     const res = await door.send<{ CopyObjectResult?: { ETag?: string } }>(
-      new CopyObjectCommand({ ...door.writeParams(dst.bucket, dst.key), CopySource: copySource(src.bucket, src.key), MetadataDirective: 'COPY' }),
+      new CopyObjectCommand({ ...door.writeParams(dst.bucket, dst.key), ...extra, CopySource: copySource(src.bucket, src.key), MetadataDirective: 'COPY' }),
       dst.remote,
       'copy to',
       o,
@@ -44,7 +55,7 @@ export async function copyObject(door: S3Door, home: S3Home, src: S3Object, dst:
   );
   meta.metadata = { ...head.Metadata };
   if (md5 && !meta.metadata.md5chksum) meta.metadata.md5chksum = Buffer.from(md5, 'hex').toString('base64');
-  const create = new CreateMultipartUploadCommand({ ...door.writeParams(dst.bucket, dst.key), Metadata: meta.metadata, ContentType: head.ContentType });
+  const create = new CreateMultipartUploadCommand({ ...door.writeParams(dst.bucket, dst.key), ...extra, Metadata: meta.metadata, ContentType: head.ContentType });
   const startedAt = Date.now();
   const created = await door.send<{ UploadId?: string }>(create, dst.remote, 'start copy to', o);
   if (!created.UploadId) throw noResult(door.name, dst.remote, 'start copy to');

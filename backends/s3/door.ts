@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { ObjectCannedACL, S3Client, ServerSideEncryption, StorageClass } from '@aws-sdk/client-s3';
+import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import { FsError } from '../../src/fs/errors.js';
 import type { BackendGlobals } from '../../src/fs/globals.js';
 import { Pacer } from '../../src/lib/pacer.js';
@@ -77,6 +78,11 @@ export class S3Door {
 
   destroy(): void {
     this.made.destroy();
+  }
+
+  /** How requests are signed, for URLs signed ahead of time (link.ts). */
+  get signing(): { v2: boolean; credentials?: AwsCredentialIdentityProvider } {
+    return { v2: this.made.v2Auth, credentials: this.made.credentials };
   }
 
   /**

@@ -5,12 +5,12 @@ import { s3 } from './commands.js';
 import type { ConfigMap } from '../../src/fs/configmap.js';
 import type { NewFsResult } from '../../src/fs/registry.js';
 import type { BackendGlobals } from '../../src/fs/globals.js';
-import type { CallOptions, CleanupOptions, Dir, Entry, Features, Fs, HashType, ListRCallback, Obj, PutOptions, RemoveFailure, SrcInfo } from '../../src/fs/types.js';
+import type { BackendCommandOptions, CallOptions, CleanupOptions, Dir, Entry, Features, Fs, HashType, ListRCallback, Obj, PutOptions, RemoveFailure, SrcInfo } from '../../src/fs/types.js';
 import { errorMessage, fsError, isKind, FsError } from '../../src/fs/errors.js';
 import { hasLoneSurrogate } from '../../src/fs/path.js';
 import { toDecimalSeconds } from '../../src/fs/time.js';
 import { escapeControls, quoteName } from '../../src/lib/escape.js';
-import { logError } from '../../src/lib/log.js';
+import { logError, logNotice } from '../../src/lib/log.js';
 import { makeClientWithFallback, normalizeEndpoint } from './client.js';
 import { S3Door, type S3Options } from './door.js';
 import { splitBucket } from './keys.js';
@@ -484,6 +484,36 @@ export class S3Fs implements Fs {
     if (bucket === '') throw fsError('usage', `${this.name}: cleanup needs a bucket (remote:bucket)`);
     const { cleanupUploads } = await import('./upload.js');
     await cleanupUploads(this.door, bucket, key, options);
+  }
+
+  /** A presigned GET URL for the object (link.ts), after checking it is there, as rclone does. */
+  async publicLink(remote: string, expireSeconds: number | undefined, o: CallOptions = {}): Promise<string> {
+    const { bucket, key } = remote === '' ? { bucket: this.bucket, key: this.rootKey } : this.split(remote);
+    const notAnObject = () => fsError('objectNotFound', `no object at ${this.name}:${[bucket, key].filter((p) => p !== '').join('/')}: a link points at one object, not at a bucket or directory`, { retry: 'noRetry' });
+    if (bucket === '' || key === '') throw notAnObject();
+    try {
+      await this.door.send(s3('HeadObject', { Bucket: bucket, Key: key }), remote, 'find', o);
+    } catch (err) {
+      // A root newFs found no object at is a directory, unless the HEAD says otherwise (no right to read it).
+      throw remote === '' && isKind(err, 'objectNotFound') ? notAnObject() : err;
+    }
+    const { objectLink, MAX_LINK_SECONDS } = await import('./link.js');
+    if (expireSeconds !== undefined && expireSeconds > MAX_LINK_SECONDS) logNotice(`${this.name}:${bucket}/${key}`, `S3 links work for 7 days at most: this one expires in 7 days, not ${expireSeconds} s`);
+    return objectLink(this.door, bucket, key, Math.min(expireSeconds ?? MAX_LINK_SECONDS, MAX_LINK_SECONDS));
+  }
+
+  /** Changes an object's storage class in place (tier.ts). */
+  async setTier(obj: Obj, tier: string, o: CallOptions = {}): Promise<void> {
+    if (!(obj instanceof S3Object) || obj.fs !== this) throw fsError('notSupported', `${obj.remote}: not an object of ${this}`, { retry: 'noRetry' });
+    const { setStorageClass } = await import('./tier.js');
+    await setStorageClass(this, obj, tier, o);
+  }
+
+  /** restore, restore-status, list-multipart-uploads (declared in index.ts, run in run-command.ts). */
+  async command(name: string, args: string[], opts: Readonly<Record<string, string>>, options: BackendCommandOptions): Promise<unknown> {
+    if (args.length > 0) throw fsError('usage', `backend ${name} takes no arguments after the path, got ${args.length}: give options with -o name=value`);
+    const { runS3Command } = await import('./run-command.js');
+    return runS3Command(this, name, opts, options);
   }
 
   async close(): Promise<void> {

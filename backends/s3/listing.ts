@@ -35,9 +35,11 @@ export async function listPages(
   delimiter: string | undefined,
   signal: AbortSignal | undefined,
   page: (objects: _Object[], prefixes: string[]) => Promise<void>,
+  /** More to ask of each listing request (the restore status of archived objects). */
+  extra: Pick<ListObjectsV2CommandInput, 'OptionalObjectAttributes'> = {},
 ): Promise<void> {
   const encoded = fs.quirks.urlEncodeListings;
-  const base = { Bucket: bucket, Prefix: prefix, Delimiter: delimiter, MaxKeys: fs.opt.listChunk, EncodingType: encoded ? ('url' as const) : undefined };
+  const base = { Bucket: bucket, Prefix: prefix, Delimiter: delimiter, MaxKeys: fs.opt.listChunk, EncodingType: encoded ? ('url' as const) : undefined, ...extra };
   const where = bucket + (prefix ? '/' + prefix : '');
   const fail = (why: string, retry: 'retryable' | 'noRetry') => fsError('other', `list ${fs.name}:${quoteName(where)}: ${why}`, { retry });
   const seen = new Set<string>();

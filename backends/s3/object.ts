@@ -2,7 +2,8 @@ import { PassThrough, Readable } from 'node:stream';
 import type { GetObjectAclCommandOutput, HeadObjectCommandOutput } from '@aws-sdk/client-s3';
 import { s3 } from './commands.js';
 import type { CallOptions, Fs, HashType, Obj, OpenOptions, PutOptions, SrcInfo, Timestamp } from '../../src/fs/types.js';
-import { FsError, fsError } from '../../src/fs/errors.js';
+import { FsError, errorMessage, fsError } from '../../src/fs/errors.js';
+import { logNotice } from '../../src/lib/log.js';
 import { echo, mapS3Error } from './errors.js';
 import { fromDecimalSeconds, toDecimalSeconds } from '../../src/fs/time.js';
 import type { S3Door } from './door.js';
@@ -77,14 +78,15 @@ export class S3Object implements Obj {
     return new S3Object(fs, remote, bucket, key, head.ContentLength ?? 0, lm, head.ETag ?? '', head.StorageClass, meta);
   }
 
-  private async head(o: CallOptions = {}): Promise<ObjectMeta> {
-    if (this.meta) return this.meta;
+  /** The object's metadata, read with a HEAD unless already known (or again, with fresh). */
+  private async head(o: CallOptions = {}, fresh = false): Promise<ObjectMeta> {
+    if (this.meta && !fresh) return this.meta;
     const res = await this.fs.door.send<HeadObjectCommandOutput>(s3('HeadObject', { Bucket: this.bucket, Key: this.key }), this.remote, 'read metadata of', { signal: o.signal });
-    const fresh = S3Object.fromHead(this.fs, this.remote, this.bucket, this.key, res);
-    this.meta = fresh.meta!;
-    this._size = fresh._size;
-    this.etag = fresh.etag;
-    this.storageClass = fresh.storageClass ?? this.storageClass;
+    const read = S3Object.fromHead(this.fs, this.remote, this.bucket, this.key, res);
+    this.meta = read.meta!;
+    this._size = read._size;
+    this.etag = read.etag;
+    this.storageClass = read.storageClass ?? this.storageClass;
     this.remember(res);
     return this.meta;
   }
@@ -114,6 +116,27 @@ export class S3Object implements Obj {
     if (hit?.md5) return hit.md5;
     const meta = await this.head(o);
     return meta.md5 ?? '';
+  }
+
+  /** S3 names no storage class for STANDARD objects: rclone shows STANDARD then. */
+  tier(): string {
+    return this.storageClass || 'STANDARD';
+  }
+
+  /**
+   * The Content-Type the server keeps, read with a HEAD when the object came from a listing
+   * or from an upload (whose metadata nclone knows but whose type the server chose). As
+   * rclone, a failed HEAD is logged and gives '' (callers then guess from the name).
+   */
+  async mimeType(o: CallOptions = {}): Promise<string> {
+    if (this.meta?.contentType !== undefined) return this.meta.contentType;
+    try {
+      return (await this.head(o, true)).contentType ?? '';
+    } catch (err) {
+      if (o.signal?.aborted) throw err;
+      logNotice(`${this.fs.name}:${this.bucket}/${this.key}`, `failed to read the content type: ${errorMessage(err)}`);
+      return '';
+    }
   }
 
   async open(options: OpenOptions = {}): Promise<Readable> {
@@ -186,7 +209,7 @@ export class S3Object implements Obj {
    * full control, which a copy gets anyway) or cannot be read: then nothing is sent, which also
    * suits buckets with ACLs disabled.
    */
-  private async currentGrants(o: CallOptions): Promise<Partial<Record<'GrantRead' | 'GrantReadACP' | 'GrantWriteACP' | 'GrantFullControl', string>> | undefined> {
+  async currentGrants(o: CallOptions): Promise<Partial<Record<'GrantRead' | 'GrantReadACP' | 'GrantWriteACP' | 'GrantFullControl', string>> | undefined> {
     let acl: GetObjectAclCommandOutput;
     try {
       acl = await this.fs.door.send<GetObjectAclCommandOutput>(s3('GetObjectAcl', { Bucket: this.bucket, Key: this.key }), this.remote, 'read the ACL of', { signal: o.signal });

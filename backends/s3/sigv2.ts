@@ -1,10 +1,14 @@
 import { createHmac } from 'node:crypto';
 import type { AwsCredentialIdentity, HttpRequest } from '@smithy/types';
 
-/** Query parameters that are part of the signed resource in signature v2. */
+/**
+ * Query parameters that are part of the signed resource in signature v2. Not "restore": the
+ * servers still speaking v2 (Ceph RGW, as rclone's signer) leave it out, and a RestoreObject
+ * signed with it fails there as SignatureDoesNotMatch.
+ */
 const SUB_RESOURCES = new Set([
   'acl', 'cors', 'delete', 'lifecycle', 'location', 'logging', 'notification', 'partNumber', 'policy', 'requestPayment',
-  'restore', 'tagging', 'torrent', 'uploadId', 'uploads', 'versionId', 'versioning', 'versions', 'website',
+  'tagging', 'torrent', 'uploadId', 'uploads', 'versionId', 'versioning', 'versions', 'website',
   'response-cache-control', 'response-content-disposition', 'response-content-encoding', 'response-content-language',
   'response-content-type', 'response-expires',
 ]);

@@ -10,6 +10,7 @@ import {
   ListPartsCommand,
   PutObjectCommand,
   UploadPartCommand,
+  type MultipartUpload as ListedUpload,
 } from '@aws-sdk/client-s3';
 import { FsError, fsError } from '../../src/fs/errors.js';
 import type { CleanupOptions, SrcInfo, Timestamp } from '../../src/fs/types.js';
@@ -621,26 +622,23 @@ export async function uploadMultipart(door: S3Door, t: MultipartTarget, data: Re
   return new MultipartUpload(door, t, data, partSize).run();
 }
 
-interface PendingUpload {
-  Key: string;
-  UploadId: string;
-  Initiated?: Date;
-}
+/** An unfinished multipart upload as ListMultipartUploads describes it. */
+export type PendingUpload = ListedUpload & { Key: string; UploadId: string };
 
-/** Every unfinished multipart upload below bucket/prefix. */
-async function listUploads(door: S3Door, bucket: string, prefix: string, signal: AbortSignal | undefined, exactKey = false): Promise<PendingUpload[]> {
+/** Every unfinished multipart upload below bucket/prefix (whose key starts with prefix, with exactKey). */
+export async function listUploads(door: S3Door, bucket: string, prefix: string, signal: AbortSignal | undefined, exactKey = false): Promise<PendingUpload[]> {
   let keyMarker: string | undefined;
   let idMarker: string | undefined;
   const seen = new Set<string>();
   const out: PendingUpload[] = [];
   for (;;) {
     const res = await door.send<{
-      Uploads?: { Key?: string; UploadId?: string; Initiated?: Date }[];
+      Uploads?: ListedUpload[];
       IsTruncated?: boolean;
       NextKeyMarker?: string;
       NextUploadIdMarker?: string;
-    }>(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: exactKey ? prefix : prefix === '' ? undefined : `${prefix}/`, KeyMarker: keyMarker, UploadIdMarker: idMarker }), bucket, 'list unfinished uploads of', { signal });
-    for (const u of res.Uploads ?? []) if (u.Key && u.UploadId) out.push({ Key: u.Key, UploadId: u.UploadId, Initiated: u.Initiated });
+    }>(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: prefix === '' ? undefined : exactKey ? prefix : `${prefix}/`, KeyMarker: keyMarker, UploadIdMarker: idMarker }), bucket, 'list unfinished uploads of', { signal });
+    for (const u of res.Uploads ?? []) if (u.Key && u.UploadId) out.push(u as PendingUpload);
     if (!res.IsTruncated) return out;
     const next = `${res.NextKeyMarker ?? ''}\u0000${res.NextUploadIdMarker ?? ''}`;
     if (seen.has(next) || (!res.NextKeyMarker && !res.NextUploadIdMarker)) {

@@ -28,7 +28,21 @@ export interface BackendDef {
   options: OptionDef[];
   /** URL schemes this backend takes (s3://...) and how a URL becomes a root and options. */
   url?: { schemes: string[]; parse(rest: string, scheme: string): UrlRemote };
+  /** Its own commands, run with `nclone backend NAME remote:` through Fs.command. */
+  commands?: BackendCommandDef[];
   load(): Promise<BackendModule>;
+}
+
+/** A backend command as data: `nclone backend help TYPE` and the docs show it. */
+export interface BackendCommandDef {
+  name: string;
+  summary: string;
+  /** Longer help: what it does, what it prints. */
+  description: string;
+  /** The -o name=value options it takes, with what each means. Any other is refused. */
+  opts?: Record<string, string>;
+  /** Command lines that show its use. */
+  examples?: string[];
 }
 
 /** What a URL says: the root inside the backend, its options, and anything worth a warning. */

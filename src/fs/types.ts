@@ -73,6 +73,12 @@ export interface Obj {
   remove(options?: CallOptions): Promise<void>;
   /** Throws FsError 'notSupported' when the backend cannot set times. */
   setModTime(t: Timestamp, options?: CallOptions): Promise<void>;
+
+  // Optional, where the backend has them (rclone's GetTier / MimeTyper).
+  /** The storage class or tier ('STANDARD', 'GLACIER'), when the backend has one and knows it without a request. */
+  tier?(): string | undefined;
+  /** The stored Content-Type; may cost a request. '' when none is stored. */
+  mimeType?(options?: CallOptions): Promise<string>;
 }
 
 export interface Dir {
@@ -153,8 +159,48 @@ export interface Fs {
    * journals (older than maxAgeMs when given; all of them with all), temporary files.
    */
   cleanup?(options?: CleanupOptions): Promise<void>;
+  /**
+   * A URL that lets anyone who has it download the object at remote (rclone's PublicLink).
+   * expireSeconds: how long it should work; undefined asks for the longest the backend
+   * allows. Throws 'objectNotFound' when remote is not an object.
+   */
+  publicLink?(remote: string, expireSeconds: number | undefined, options?: CallOptions): Promise<string>;
+  /** Moves obj (an object of this Fs) to another storage class or tier, keeping its data and metadata. */
+  setTier?(obj: Obj, tier: string, options?: CallOptions): Promise<void>;
+  /**
+   * Runs one of the backend's own commands (`nclone backend NAME remote:`), which its
+   * BackendDef declares with their help. Resolves with what to show: a string or string[]
+   * (printed as lines), or any other value (printed as JSON).
+   */
+  command?(name: string, args: string[], opts: Readonly<Record<string, string>>, options: BackendCommandOptions): Promise<unknown>;
+  /** Space used and free (rclone's About); fields the backend does not know are left out. */
+  about?(options?: CallOptions): Promise<Usage>;
   /** Releases connections and file handles. */
   close?(): Promise<void>;
+}
+
+/** What a backend command gets from the command line besides its arguments. */
+export interface BackendCommandOptions extends CallOptions {
+  /** The object the path named, when it named one: the Fs is then rooted at its directory. */
+  file?: string;
+  /**
+   * Calls visit with every object below the Fs root (or the one object the path named)
+   * that the filters let through, a few at a time (--checkers), in listing order. Errors
+   * visit throws are logged and counted, and the walk goes on.
+   */
+  forEachObject(visit: (obj: Obj) => Promise<void>): Promise<void>;
+  /** The --dry-run and -i gate: true when the action on subject must be skipped. */
+  skip(subject: string, action: string): Promise<boolean>;
+}
+
+/** Sizes in bytes (objects: a count), as rclone's about shows them. */
+export interface Usage {
+  total?: number;
+  used?: number;
+  free?: number;
+  trashed?: number;
+  other?: number;
+  objects?: number;
 }
 
 /** An object being written at offsets: see Fs.openWriterAt. */
