@@ -19,6 +19,7 @@ export type ErrorKind =
   | 'maxDeleteReached'
   | 'noTransfer' // --error-on-no-transfer
   | 'emptySource' // sync refused to delete because the source listed no objects (--allow-empty-source)
+  | 'differences' // check/checksum found files that differ or are missing
   | 'other';
 
 /** How the retry layers treat an error. */
@@ -78,6 +79,8 @@ export const ExitCode = {
    * deleted nothing (--allow-empty-source). 10 is rclone's --max-duration code, so 11.
    */
   emptySource: 11,
+  /** nclone's own: --lock-file is held by another run. */
+  lockHeld: 12,
 } as const;
 
 export function exitCodeFor(err: unknown): number {
@@ -85,6 +88,9 @@ export function exitCodeFor(err: unknown): number {
     switch (err.kind) {
       case 'usage':
       case 'config':
+        return ExitCode.usageError;
+      // rclone 1.60 exits 1 when check finds differences (its uncategorised code then).
+      case 'differences':
         return ExitCode.usageError;
       case 'dirNotFound':
         return ExitCode.dirNotFound;
