@@ -4,7 +4,7 @@ import { transfer } from './transfer-common.js';
 export const copy: CommandDef = {
   name: 'copy',
   args: ['source:path', 'dest:path'],
-  summary: 'Copy files from source to dest, skipping identical files.',
+  summary: 'Copy new and changed files from source to dest; never delete.',
   description:
     'Copies the contents of source:path into the directory dest:path. Files that are the same on both sides (size and modification time, or checksum with -c) are skipped; nothing is deleted on the destination.\n\n' +
     'As with sync, the contents of a source directory are copied, not the directory itself. If source:path is a file, only that file is copied into dest:path.',

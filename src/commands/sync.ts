@@ -4,7 +4,7 @@ import { transfer } from './transfer-common.js';
 export const sync: CommandDef = {
   name: 'sync',
   args: ['source:path', 'dest:path'],
-  summary: 'Make source and dest identical, modifying destination only.',
+  summary: 'Make dest match source: copy what differs, delete what source lacks.',
   description:
     'Syncs the contents of source:path to dest:path: copies what is new or changed, and deletes the files in dest:path that source:path does not have (after all transfers, by default). The source is never changed.\n\n' +
     'It is always the contents of the directory that is synced, not the directory itself: `nclone sync /home/me/docs backup:docs` makes backup:docs hold what /home/me/docs holds, not a docs directory inside it.\n\n' +

@@ -29,6 +29,11 @@ export interface MarchOptions {
   fastList: boolean;
   /** Descend at most this many levels (-1 for no limit). */
   maxDepth: number;
+  /**
+   * --no-traverse: never list the destination; look each source file up in it by name
+   * instead (one request per file: cheaper than listing a huge destination for few files).
+   */
+  noTraverse?: boolean;
   signal?: AbortSignal;
 }
 
@@ -66,15 +71,43 @@ export async function march(opts: MarchOptions, cb: MarchCallbacks): Promise<voi
     }
   };
 
+  /**
+   * --no-traverse: the destination objects of the source objects' names, in the source's
+   * order. A lookup that fails for another reason than "not found" is reported and its
+   * source entry dropped from src, so that an unknown destination never looks absent.
+   */
+  const lookUp = async (src: Entry[]): Promise<Entry[]> => {
+    const found: (Entry | undefined)[] = new Array(src.length);
+    const failed = new Set<Entry>();
+    const lookups = new BoundedPool(opts.checkers, () => undefined, 0);
+    for (let k = 0; k < src.length; k++) {
+      const e = src[k]!;
+      if (e.kind !== 'object') continue;
+      await lookups.submit(async () => {
+        try {
+          found[k] = await opts.fdst.newObject(e.remote, { signal: opts.signal });
+        } catch (err) {
+          if (isKind(err, 'objectNotFound') || isKind(err, 'dirNotFound')) return;
+          failed.add(e);
+          cb.listError(err, 'dst', e.remote);
+        }
+      });
+    }
+    await lookups.drain();
+    if (failed.size > 0) src.splice(0, src.length, ...src.filter((e) => !failed.has(e)));
+    return found.filter((e): e is Entry => e !== undefined);
+  };
+
   const process = async (job: Job): Promise<void> => {
-    const [src, dst] = await Promise.all([
+    const [src, listed] = await Promise.all([
       job.src ? listSide(srcLister, 'src', job) : Promise.resolve([]),
-      job.dst ? listSide(dstLister, 'dst', job) : Promise.resolve([]),
+      job.dst && !opts.noTraverse ? listSide(dstLister, 'dst', job) : Promise.resolve([]),
     ]);
     // A side that could not be listed is not "empty": treating it so would make every
     // entry of the other side look new (copied over unchecked, bypassing --backup-dir)
     // or surplus (deleted). Skip the directory, as rclone does; the error is counted.
-    if (src === undefined || dst === undefined) return;
+    if (src === undefined || listed === undefined) return;
+    const dst = opts.noTraverse ? await lookUp(src) : listed;
     const descend = (dir: string, s: boolean, d: boolean) => {
       if (opts.maxDepth >= 0 && job.depth >= opts.maxDepth) return;
       stack.push({ dir, src: s, dst: d, depth: job.depth + 1 });

@@ -8,11 +8,10 @@ import { logDebug, logInfo } from '../lib/log.js';
 import { skipDestructive, type OperationContext } from './context.js';
 import { commonHash } from './needTransfer.js';
 import { moveToBackup } from './backup.js';
+import { sameRemote } from './move-paths.js';
 
-/** Both Fs are the same configured remote, so the backend can copy or move between them itself. */
-export function sameRemote(a: Fs, b: Fs): boolean {
-  return a.constructor === b.constructor && a.name === b.name;
-}
+// Kept exported here for the callers that knew it from this file.
+export { sameRemote };
 
 /**
  * Copies src to remote on fdst, replacing dst if given: server-side when the backend can,
@@ -25,6 +24,7 @@ export async function copyObject(ctx: OperationContext, fdst: Fs, dst: Obj | und
     ctx.stats.bytes += Math.max(0, src.size);
     return undefined;
   }
+  checkMaxTransfer(ctx, src);
   if (dst && ctx.backupFs) {
     await moveToBackup(ctx, dst);
     dst = undefined;
@@ -62,6 +62,30 @@ export async function copyObject(ctx: OperationContext, fdst: Fs, dst: Obj | und
   } finally {
     ctx.stats.endTransfer(transfer, ok);
   }
+}
+
+/** --max-transfer cuts a stream in the middle only with the hard cutoff. */
+function streamLimit(ctx: OperationContext): number {
+  return ctx.opt.cutoffMode === 'hard' ? ctx.opt.maxTransfer : -1;
+}
+
+/**
+ * --max-transfer before a copy starts, as rclone checks it: once the bytes sent reach the
+ * limit nothing more starts; with --cutoff-mode cautious, nothing starts that could take
+ * the bytes sent, those still to come from the transfers under way, and this file's past
+ * it. The hard cutoff's error is fatal; the others let the transfers under way finish.
+ */
+function checkMaxTransfer(ctx: OperationContext, src: Obj): void {
+  const limit = ctx.opt.maxTransfer;
+  if (limit < 0) return;
+  const mode = ctx.opt.cutoffMode;
+  let bytes = ctx.stats.bytes;
+  if (mode === 'cautious') {
+    for (const t of ctx.stats.transferring.values()) bytes += Math.max(0, t.size - t.bytes);
+    bytes += Math.max(0, src.size);
+  }
+  if (bytes < limit) return;
+  throw fsError('maxTransferReached', 'max transfer limit reached as set by --max-transfer', { retry: mode === 'hard' ? 'fatal' : 'noRetry' });
 }
 
 async function streamCopy(
@@ -109,7 +133,7 @@ async function streamCopy(
     };
   }
   const hasher = hashType && declared === '' ? createHash(hashType) : undefined;
-  const accounted = new AccountingStream({ stats: ctx.stats, transfer, bwlimit: ctx.bwlimit, maxTransfer: ctx.opt.maxTransfer });
+  const accounted = new AccountingStream({ stats: ctx.stats, transfer, bwlimit: ctx.bwlimit, maxTransfer: streamLimit(ctx) });
   // A source error reaches the writer (which removes its partial output), and a writer
   // that stops reading closes the source.
   input.on('error', (e) => accounted.destroy(e));
@@ -185,7 +209,7 @@ async function multiStreamCopy(ctx: OperationContext, fdst: Fs, info: SrcInfo, s
   const section = Math.ceil(size / streams / WRITE_PIECE) * WRITE_PIECE;
   const one = async (start: number, end: number): Promise<void> => {
     const input = await src.open({ start, end: end - 1, signal });
-    const accounted = new AccountingStream({ stats: ctx.stats, transfer, bwlimit: ctx.bwlimit, maxTransfer: ctx.opt.maxTransfer });
+    const accounted = new AccountingStream({ stats: ctx.stats, transfer, bwlimit: ctx.bwlimit, maxTransfer: streamLimit(ctx) });
     input.on('error', (e) => accounted.destroy(e));
     accounted.once('close', () => input.destroy());
     input.pipe(accounted);

@@ -29,12 +29,20 @@ export async function compareHashes(src: Obj, dst: Obj, o: CallOptions = {}): Pr
 
 let checksumWarned = false;
 
+export interface EqualOptions {
+  /**
+   * When only the times differ but a common hash matches, correct the destination's time
+   * (the default). Off for objects that are only compared, never written (--compare-dest).
+   */
+  updateModTime?: boolean;
+}
+
 /**
  * Whether src and dst hold the same data, as rclone decides it: sizes, then hashes
  * (--checksum) or modification times within the modify window. When only the times
  * differ but a common hash matches, the destination's time is corrected instead.
  */
-export async function equal(ctx: OperationContext, src: Obj, dst: Obj): Promise<boolean> {
+export async function equal(ctx: OperationContext, src: Obj, dst: Obj, eo: EqualOptions = {}): Promise<boolean> {
   const { opt } = ctx;
   if (!opt.ignoreSize && src.size >= 0 && dst.size >= 0 && src.size !== dst.size) {
     logDebug(src.remote, `Sizes differ (src ${src.size} vs dst ${dst.size})`);
@@ -69,6 +77,7 @@ export async function equal(ctx: OperationContext, src: Obj, dst: Obj): Promise<
     logDebug(src.remote, `Modification times differ by ${diff}ns${h.result === 'differ' ? ` and ${h.type} differs` : ''}`);
     return false;
   }
+  if (eo.updateModTime === false) return true;
   if (ctx.opt.dryRun) {
     logNotice(src.remote, 'Skipped set modification time as --dry-run is set');
     return true;

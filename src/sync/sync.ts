@@ -4,24 +4,45 @@ import { errorMessage, fsError, isKind, isFatal } from '../fs/errors.js';
 import { formatSize } from '../lib/units.js';
 import { march } from '../march/march.js';
 import { BoundedPool } from '../lib/pool.js';
-import { logDebug, logError, logInfo } from '../lib/log.js';
+import { logDebug, logError, logInfo, logNotice } from '../lib/log.js';
 import type { OperationContext } from '../operations/context.js';
 import { copyObject } from '../operations/copy.js';
 import { DELETE_BATCH, canDeleteInBatches, deleteBatch, deleteObject } from '../operations/delete.js';
 import { needTransfer } from '../operations/needTransfer.js';
+import { moveObject } from '../operations/move.js';
+import { sameObject } from '../operations/move-paths.js';
 import { skipDestructiveAsk } from '../operations/context.js';
+import { fromAltDest, type AltDests } from './alt-dest.js';
+import { comparator, parseOrderBy, type Queued } from './order.js';
+import { TransferQueue } from './queue.js';
+import { RenameTracker, parseRenameStrategy, renamesUsable } from './renames.js';
 
 export interface SyncRequest {
   fsrc: Fs;
   fdst: Fs;
-  /** 'copy' never deletes; 'sync' makes the destination identical to the source. */
-  mode: 'copy' | 'sync';
+  /**
+   * 'copy' never deletes; 'sync' makes the destination identical to the source; 'move'
+   * copies like copy and removes each source file once it is on the destination.
+   */
+  mode: 'copy' | 'sync' | 'move';
   /** Set when the source path named a single file: only that file is considered. */
   srcFile?: string;
+  /** With srcFile: its name in the destination (copyto, moveto); the same name without it. */
+  dstFile?: string;
+  /** move: remove the source directories left empty, once nothing failed (--delete-empty-src-dirs). */
+  deleteEmptySrcDirs?: boolean;
+  /** --compare-dest or --copy-dest, resolved by the command. */
+  altDests?: AltDests;
+}
+
+/** A transfer waiting for a worker: remote is its name on the destination. */
+interface TransferItem extends Queued {
+  dst: Obj | undefined;
+  remote: string;
 }
 
 /**
- * copy and sync: march -> checkers -> transfers -> deletes. Deletes run only when every
+ * copy, sync and move: march -> checkers -> transfers -> deletes. Deletes run only when every
  * listing and transfer succeeded ("not deleting files as there were IO errors"), within
  * --max-delete and --max-delete-size, and never when the source had no objects at all
  * (unless --allow-empty-source).
@@ -30,6 +51,7 @@ export async function runSync(ctx: OperationContext, req: SyncRequest): Promise<
   const engine = new SyncEngine(ctx, req);
   try {
     await engine.run();
+    engine.checkDeadline();
   } finally {
     engine.dispose();
   }
@@ -37,7 +59,7 @@ export async function runSync(ctx: OperationContext, req: SyncRequest): Promise<
 
 class SyncEngine {
   private readonly checks: BoundedPool;
-  private readonly transfers: BoundedPool;
+  private readonly transfers: TransferQueue<TransferItem>;
   private readonly deletes: BoundedPool;
   /** Destination-only objects waiting for --delete-after. */
   private readonly toDelete: Obj[] = [];
@@ -45,11 +67,28 @@ class SyncEngine {
   private readonly dstOnlyDirs: string[] = [];
   /** Source directories, created on the destination with --create-empty-src-dirs. */
   private readonly srcDirs: Dir[] = [];
+  /** Source directories a move may have emptied, removed at the end with --delete-empty-src-dirs. */
+  private readonly srcDirsToRemove: string[] = [];
   private readonly deleting: boolean;
+  private readonly moving: boolean;
   private readonly ctx: OperationContext;
   /** Stops the whole run, on --max-transfer or when the caller's signal fires. */
   private readonly stop = new AbortController();
+  /**
+   * Stops only what has not started (the march, checks and transfers still queued):
+   * --max-duration and --max-transfer with --cutoff-mode soft or cautious.
+   */
+  private readonly cutoff = new AbortController();
+  /** Aborted by either: what starts new work listens to it. */
+  private readonly input: AbortSignal;
   private stopError: unknown;
+  /** --max-duration's end, and its timer. */
+  private deadline: number | undefined;
+  private deadlineTimer: NodeJS.Timeout | undefined;
+  /** --track-renames, when it can be used in this run. */
+  private readonly renames: RenameTracker | undefined;
+  /** --no-traverse, when it applies (not to sync). */
+  private readonly noTraverse: boolean;
   /** Deletes handed to the pool by --delete-during, counted before they finish. */
   private deletesQueued = 0;
   /** Their sizes, for --max-delete-size. */
@@ -68,12 +107,20 @@ class SyncEngine {
   /** Deletes go to the destination's removeMany in batches rather than one remove() each. */
   private readonly batching: boolean;
   /** Detaches from the caller's signal once the run is over. */
-  dispose: () => void = () => undefined;
+  private detach: () => void = () => undefined;
 
   constructor(
     ctx: OperationContext,
     private readonly req: SyncRequest,
   ) {
+    this.deleting = req.mode === 'sync' && !req.srcFile;
+    this.moving = req.mode === 'move';
+    // Bad values end the run before it does anything, as in rclone.
+    const order = parseOrderBy(ctx.opt.orderBy);
+    const strategy = ctx.opt.trackRenames && !req.srcFile ? parseRenameStrategy(ctx.opt.trackRenamesStrategy) : undefined;
+    if (strategy && this.deleting && ctx.opt.deleteMode === 'before') {
+      throw fsError('usage', "can't use --delete-before with --track-renames: drop one (renames need the deletes after the transfers)");
+    }
     // Every in-flight transfer listens on this signal (its read stream and its write
     // pipeline), so --transfers 8 passes Node's default of 10 listeners without any leak.
     setMaxListeners(0, this.stop.signal);
@@ -83,29 +130,82 @@ class SyncEngine {
         const callerSignal = ctx.signal;
         const onAbort = () => this.stop.abort(callerSignal.reason);
         callerSignal.addEventListener('abort', onAbort, { once: true });
-        this.dispose = () => callerSignal.removeEventListener('abort', onAbort);
+        this.detach = () => callerSignal.removeEventListener('abort', onAbort);
       }
+    }
+    this.input = AbortSignal.any([this.stop.signal, this.cutoff.signal]);
+    setMaxListeners(0, this.input);
+    if (strategy && renamesUsable(req.fsrc, req.fdst, strategy, this.deleting)) {
+      // The files it would delete are the rename candidates: deletes wait until the end.
+      if (ctx.opt.deleteMode !== 'after') ctx = { ...ctx, opt: { ...ctx.opt, deleteMode: 'after' } };
+      this.renames = new RenameTracker({ ...ctx, signal: this.stop.signal }, req.fsrc, req.fdst, strategy);
+    }
+    this.noTraverse = ctx.opt.noTraverse && !req.srcFile;
+    if (this.noTraverse && this.deleting) {
+      // sync must list the destination to find what to delete.
+      if (!ctx.filter.filesFrom()) logError(undefined, 'Ignoring --no-traverse with sync');
+      this.noTraverse = false;
     }
     this.ctx = ctx = { ...ctx, signal: this.stop.signal };
     const onError = (err: unknown) => this.countError(undefined, err);
-    this.checks = new BoundedPool(ctx.opt.checkers, onError, ctx.opt.checkers * 2);
-    this.transfers = new BoundedPool(ctx.opt.transfers, onError, ctx.opt.transfers * 2);
+    const held = ctx.opt.checkFirst && !req.srcFile;
+    if (held) logInfo(String(req.fdst), 'Running all checks before starting transfers');
+    this.checks = new BoundedPool(ctx.opt.checkers, onError, ctx.opt.maxBacklog < 0 ? Infinity : ctx.opt.maxBacklog);
+    this.transfers = new TransferQueue<TransferItem>({
+      workers: ctx.opt.transfers,
+      // --check-first holds every transfer until the checks are done, however many.
+      backlog: held ? -1 : ctx.opt.maxBacklog,
+      compare: order && comparator(order),
+      mixed: order?.mixed,
+      started: !held,
+      run: (item) => this.runTransfer(item),
+      onError,
+    });
+    this.input.addEventListener('abort', () => this.transfers.cancel(), { once: true });
     this.deletes = new BoundedPool(ctx.opt.checkers, onError, ctx.opt.checkers);
-    this.deleting = req.mode === 'sync' && !req.srcFile;
+    if (ctx.opt.maxDuration > 0) this.startClock(ctx.opt.maxDuration);
     this.guarding = this.deleting && !ctx.opt.allowEmptySource;
     // Only deletes decided after the march (--delete-after, --delete-before) go in batches:
     // during the march a batch would be decided before a transfer error it must yield to.
     this.batching = this.deleting && ctx.opt.deleteMode !== 'during' && canDeleteInBatches(ctx, req.fdst);
   }
 
+  dispose(): void {
+    this.detach();
+    clearTimeout(this.deadlineTimer);
+  }
+
   /**
-   * Throws if the run was stopped (--max-transfer, or the caller's signal): an
-   * interrupted run must neither go on to delete nor look successful.
+   * --max-duration: at the deadline the hard cutoff stops everything, transfers under way
+   * included (rclone 1.60 cancels them); soft and cautious stop starting new work and let
+   * the transfers under way finish. Either way the run then ends with a fatal error.
+   */
+  private startClock(ms: number): void {
+    this.deadline = Date.now() + ms;
+    logInfo(String(this.req.fdst), `Transfer session ${this.ctx.opt.cutoffMode.toUpperCase()} deadline: ${localStamp(new Date(this.deadline))}`);
+    this.deadlineTimer = setTimeout(() => {
+      const err = maxDurationError();
+      if (this.ctx.opt.cutoffMode === 'hard') this.stop.abort(err);
+      else this.cutoff.abort(err);
+    }, ms);
+  }
+
+  /** A run that finished after its --max-duration deadline failed, as in rclone, even if nothing was cut. */
+  checkDeadline(): void {
+    if (this.deadline === undefined || Date.now() < this.deadline) return;
+    if (!this.cutoff.signal.aborted && !this.stop.signal.aborted) this.cutoff.abort(maxDurationError());
+    this.throwIfStopped();
+  }
+
+  /**
+   * Throws if the run was stopped (--max-transfer, --max-duration, or the caller's
+   * signal): an interrupted run must neither go on to delete nor look successful.
    */
   private throwIfStopped(): void {
-    if (!this.stop.signal.aborted) return;
+    const signal = this.stop.signal.aborted ? this.stop.signal : this.cutoff.signal.aborted ? this.cutoff.signal : undefined;
+    if (!signal) return;
     if (this.stopError === undefined) {
-      this.stopError = this.stop.signal.reason ?? fsError('other', 'sync cancelled', { retry: 'fatal' });
+      this.stopError = signal.reason ?? fsError('other', 'sync cancelled', { retry: 'fatal' });
       this.countError(undefined, this.stopError);
     }
     throw this.stopError;
@@ -138,10 +238,13 @@ class SyncEngine {
       if (!refused) await this.deleteCollected();
     }
     await this.marchOnce(this.deleting && ctx.opt.deleteMode === 'before' ? 'copies' : 'all');
+    if (this.renames) await this.trackRenames();
+    if (ctx.opt.checkFirst && !this.input.aborted) logInfo(String(req.fdst), 'Checks finished, now starting transfers');
     await this.transfers.drain();
     await this.deletes.drain();
     this.throwIfStopped();
     if (ctx.opt.createEmptySrcDirs) await this.makeSrcDirs();
+    if (this.moving && req.deleteEmptySrcDirs) await this.removeSrcDirs();
     if (!this.deleting) return;
     if (ctx.stats.errors > 0) {
       logError(undefined, 'not deleting files or directories as there were IO errors');
@@ -187,13 +290,14 @@ class SyncEngine {
 
   private async runFile(leaf: string): Promise<void> {
     const { req } = this;
+    const remote = req.dstFile ?? leaf;
     const src = await req.fsrc.newObject(leaf, { signal: this.ctx.signal });
-    const dst = await req.fdst.newObject(leaf, { signal: this.ctx.signal }).catch((err) => {
+    const dst = await req.fdst.newObject(remote, { signal: this.ctx.signal }).catch((err) => {
       if (isKind(err, 'objectNotFound')) return undefined;
       throw err;
     });
-    if (dst) await this.check(src, dst);
-    else await this.transfer(src, undefined);
+    if (dst) await this.check(src, dst, remote);
+    else await this.newFile(src, remote);
     await this.checks.drain();
     await this.transfers.drain();
     this.throwIfStopped();
@@ -212,18 +316,20 @@ class SyncEngine {
         filterDst: !ctx.opt.deleteExcluded,
         fastList: ctx.opt.fastList,
         maxDepth: ctx.opt.maxDepth,
-        signal: ctx.signal,
+        noTraverse: this.noTraverse,
+        signal: this.input,
       },
       {
         srcOnly: async (e) => {
           if (e.kind === 'dir') {
             if (copies && ctx.opt.createEmptySrcDirs) this.srcDirs.push(e);
+            if (this.moving && req.deleteEmptySrcDirs) this.srcDirsToRemove.push(e.remote);
             // The deletes-only pass (--delete-before) looks inside too until the source
             // is known to hold an object, for the empty-source guard.
             return copies || (this.guarding && this.srcObjects === 0);
           }
           await this.sawSrcObject();
-          if (copies) await this.transfer(e, undefined);
+          if (copies) await this.newFile(e);
           return false;
         },
         dstOnly: async (e) => {
@@ -237,7 +343,10 @@ class SyncEngine {
         },
         match: async (s, d) => {
           if (s.kind === 'dir' || d.kind === 'dir') {
-            if (s.kind === 'dir' && d.kind === 'dir') return true;
+            if (s.kind === 'dir' && d.kind === 'dir') {
+              if (this.moving && req.deleteEmptySrcDirs) this.srcDirsToRemove.push(s.remote);
+              return true;
+            }
             // A file on one side and a directory of the same name on the other.
             this.countError(s.remote, fsError('isDir', `${s.remote}: can't sync a file over a directory or a directory over a file`, { retry: 'noRetry' }));
             return false;
@@ -246,18 +355,29 @@ class SyncEngine {
           if (copies) await this.check(s, d);
           return false;
         },
-        listError: (err, side, dir) => this.countError(`${side === 'src' ? req.fsrc : req.fdst}${dir ? '/' + dir : ''}`, err),
+        listError: (err, side, dir) => {
+          // Listings cut short by a soft cutoff are not failures of their own.
+          if (this.cutoff.signal.aborted && !this.stop.signal.aborted) return;
+          this.countError(`${side === 'src' ? req.fsrc : req.fdst}${dir ? '/' + dir : ''}`, err);
+        },
       },
     );
     await this.checks.drain();
   }
 
-  private async check(src: Obj, dst: Obj): Promise<void> {
+  /** remote is the name on the destination: src.remote except for copyto and moveto. */
+  private async check(src: Obj, dst: Obj, remote = src.remote): Promise<void> {
     this.ctx.stats.totalChecks++;
     await this.checks.submit(async () => {
+      if (this.input.aborted) return;
       try {
         if (await needTransfer(this.ctx, src, dst)) {
-          await this.transfer(src, dst);
+          const alt = this.req.altDests;
+          if (!alt || (await fromAltDest(this.ctx, alt, this.req.fdst, dst, src, remote)) === 'transfer') await this.transfer(src, dst, remote);
+          // As rclone: a move whose file was found in --compare-dest or --copy-dest is done.
+          else if (this.moving) await this.removeMovedSource(src, dst);
+        } else if (this.moving) {
+          await this.removeMovedSource(src, dst);
         } else {
           logDebug(src.remote, 'Unchanged skipping');
         }
@@ -269,28 +389,104 @@ class SyncEngine {
     });
   }
 
-  private async transfer(src: Obj, dst: Obj | undefined): Promise<void> {
-    const { ctx, req } = this;
-    ctx.stats.totalTransfers++;
-    ctx.stats.totalBytes += Math.max(0, src.size);
-    await this.transfers.submit(async () => {
+  /**
+   * A source file with no destination file of its name: held for --track-renames, looked
+   * for in --compare-dest or --copy-dest (by a checker, not the march), or transferred.
+   */
+  private async newFile(src: Obj, remote = src.remote): Promise<void> {
+    if (this.renames) {
+      this.renames.add(src);
+      return;
+    }
+    const alt = this.req.altDests;
+    if (!alt) return this.transfer(src, undefined, remote);
+    await this.checks.submit(async () => {
+      if (this.input.aborted) return;
       try {
-        // -i asks here (--dry-run is handled, and logged, by copyObject itself).
-        if (!ctx.opt.dryRun && ctx.interactive && (await skipDestructiveAsk(ctx, src.remote, 'copy', `(size ${src.size})`))) {
-          ctx.stats.totalTransfers--;
-          ctx.stats.totalBytes -= Math.max(0, src.size);
-          return;
-        }
-        await copyObject(ctx, req.fdst, dst, src.remote, src);
-        if (ctx.opt.dryRun) ctx.stats.transfers++;
+        if ((await fromAltDest(this.ctx, alt, this.req.fdst, undefined, src, remote)) === 'transfer') await this.transfer(src, undefined, remote);
       } catch (err) {
-        if (isKind(err, 'maxTransferReached')) {
-          if (this.stopError === undefined) this.countError(src.remote, err);
-          this.stopError ??= err;
-          this.stop.abort(err);
-        } else if (!this.stop.signal.aborted) this.countError(src.remote, err);
+        this.countError(src.remote, err);
       }
     });
+  }
+
+  /** --track-renames, once the march and the checks are done: moves what it can, queues the rest. */
+  private async trackRenames(): Promise<void> {
+    if (this.input.aborted) return;
+    const moved = await this.renames!.run(this.toDelete, (src) => this.transfer(src, undefined), (subject, err) => this.countError(subject || undefined, err));
+    if (moved.size === 0) return;
+    const left = this.toDelete.filter((o) => !moved.has(o));
+    this.toDelete.splice(0, this.toDelete.length, ...left);
+  }
+
+  /** Queues a transfer; it waits while the backlog (--max-backlog) is full. */
+  private async transfer(src: Obj, dst: Obj | undefined, remote = src.remote): Promise<void> {
+    const { ctx } = this;
+    if (this.input.aborted) return;
+    ctx.stats.totalTransfers++;
+    ctx.stats.totalBytes += Math.max(0, src.size);
+    const item: TransferItem = { src, dst, remote };
+    if (ctx.opt.orderBy.toLowerCase().startsWith('modtime')) {
+      // Read once here, not at each comparison: on S3 it may cost a request.
+      item.modTime = await src.modTime({ signal: ctx.signal }).catch(() => undefined);
+    }
+    await this.transfers.put(item);
+  }
+
+  private async runTransfer(item: TransferItem): Promise<void> {
+    const { ctx, req } = this;
+    const { src, dst, remote } = item;
+    try {
+      // -i asks here (--dry-run is handled, and logged, by copyObject and moveObject), once
+      // for a move: its copy and the removal of the source are one action.
+      if (!ctx.opt.dryRun && ctx.interactive && (await skipDestructiveAsk(ctx, src.remote, this.moving ? 'move' : 'copy', `(size ${src.size})`))) {
+        ctx.stats.totalTransfers--;
+        ctx.stats.totalBytes -= Math.max(0, src.size);
+        return;
+      }
+      if (this.moving) {
+        const moved = await moveObject(ctx, req.fdst, dst, remote, src);
+        // A rename sends no data: rclone counts it as a check, not a transfer.
+        if (moved?.serverSide) {
+          ctx.stats.totalTransfers--;
+          ctx.stats.totalChecks++;
+          ctx.stats.checks++;
+        }
+      } else {
+        await copyObject(ctx, req.fdst, dst, remote, src);
+      }
+      if (ctx.opt.dryRun) ctx.stats.transfers++;
+    } catch (err) {
+      if (isKind(err, 'maxTransferReached') && !isFatal(err)) {
+        // --cutoff-mode soft or cautious: nothing new starts, what runs finishes.
+        if (!this.cutoff.signal.aborted && !this.stop.signal.aborted) {
+          logNotice(undefined, `${errorMessage(err)} - stopping transfers`);
+          this.cutoff.abort(err);
+        }
+      } else if (isKind(err, 'maxTransferReached')) {
+        if (this.stopError === undefined) this.countError(src.remote, err);
+        this.stopError ??= err;
+        this.stop.abort(err);
+      } else if (!this.stop.signal.aborted) this.countError(src.remote, err);
+    }
+  }
+
+  /**
+   * move: the destination already holds src's data, so only the source goes, unless both
+   * are one object (removing it would lose the only copy) or --ignore-existing left the
+   * destination unchecked. A plain delete: never into --backup-dir, which is for the
+   * destination's files.
+   */
+  private async removeMovedSource(src: Obj, dst: Obj): Promise<void> {
+    if (sameObject(src, dst)) {
+      logNotice(src.remote, 'Not removing source file as it is the same file as the destination');
+      return;
+    }
+    if (this.ctx.opt.ignoreExisting) {
+      logDebug(src.remote, 'Not removing source file as destination file exists and --ignore-existing is set');
+      return;
+    }
+    await deleteObject({ ...this.ctx, backupFs: undefined }, src);
   }
 
   private async dstOnly(obj: Obj): Promise<void> {
@@ -331,11 +527,11 @@ class SyncEngine {
    * decided when it starts, not when it was queued, so nothing is deleted after the first
    * error (stricter than rclone, whose --delete-during deleters stop only on a fatal error).
    */
-  private readonly deleteWanted = (): boolean => !this.stop.signal.aborted && !(this.ctx.opt.deleteMode === 'during' && this.ctx.stats.errors > 0);
+  private readonly deleteWanted = (): boolean => !this.input.aborted && !(this.ctx.opt.deleteMode === 'during' && this.ctx.stats.errors > 0);
 
   private async deleteOne(obj: Obj): Promise<void> {
     if (!this.deleteWanted()) {
-      if (!this.stop.signal.aborted) logDebug(obj.remote, 'Not deleting as there were IO errors');
+      if (!this.input.aborted) logDebug(obj.remote, 'Not deleting as there were IO errors');
       return;
     }
     try {
@@ -348,7 +544,7 @@ class SyncEngine {
   /** One batch: one removeMany call (one request on S3), each failure counted as its object's error. */
   private async deleteMany(objs: Obj[]): Promise<void> {
     if (!this.deleteWanted()) {
-      if (!this.stop.signal.aborted) logDebug(undefined, `Not deleting ${objs.length} files as there were IO errors`);
+      if (!this.input.aborted) logDebug(undefined, `Not deleting ${objs.length} files as there were IO errors`);
       return;
     }
     const failures = await deleteBatch(this.ctx, this.req.fdst, objs);
@@ -398,6 +594,32 @@ class SyncEngine {
     }
   }
 
+  /**
+   * --delete-empty-src-dirs: every source directory the move went through, deepest first;
+   * one still holding something (an excluded file, a failed one) stays, quietly. The
+   * source root stays too, as in rclone. Nothing is removed after an error.
+   */
+  private async removeSrcDirs(): Promise<void> {
+    const dirs = this.srcDirsToRemove.splice(0).sort((a, b) => b.split('/').length - a.split('/').length || (a < b ? 1 : -1));
+    if (dirs.length === 0) return;
+    if (this.ctx.stats.errors > 0) {
+      logError(undefined, 'not deleting directories as there were IO errors');
+      return;
+    }
+    for (const dir of dirs) {
+      if (this.stop.signal.aborted) break;
+      if (await skipDestructiveAsk(this.ctx, dir, 'remove directory')) continue;
+      try {
+        await this.req.fsrc.rmdir(dir, { signal: this.ctx.signal });
+        this.ctx.stats.deletedDirs++;
+        logInfo(dir, 'Removing directory');
+      } catch (err) {
+        logDebug(dir, `Failed to remove the directory: ${errorMessage(err)}`);
+      }
+    }
+    this.throwIfStopped();
+  }
+
   private async makeSrcDirs(): Promise<void> {
     for (const dir of this.srcDirs.splice(0)) {
       if (await skipDestructiveAsk(this.ctx, dir.remote, 'make directory')) continue;
@@ -428,4 +650,14 @@ function maxDeleteSizeError(limit: number, files?: number, bytes?: number): Erro
       : `--max-delete-size threshold (${formatSize(limit)}) reached: ${files} files of ${formatSize(bytes!)} in all to delete, so none were deleted`,
     { retry: 'fatal' },
   );
+}
+
+function maxDurationError(): Error {
+  return fsError('other', 'max transfer duration reached as set by --max-duration', { retry: 'fatal' });
+}
+
+/** "2006/01/02 15:04:05" in local time, as rclone's log shows the --max-duration deadline. */
+function localStamp(d: Date): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}/${p(d.getMonth() + 1)}/${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
 }
