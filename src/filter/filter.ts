@@ -8,7 +8,9 @@
  * each parent directory level of their glob so the walk reaches them, and the
  * implicit final "- /**" of --include prunes every other directory.
  */
+import { createHash, randomInt } from 'node:crypto';
 import { fsError } from '../fs/errors.js';
+import type { Entry } from '../fs/types.js';
 import { ValueError, parseAgeCutoff } from '../lib/units.js';
 import type { GlobMatcher } from './glob.js';
 import { type ParsedRule, RuleList, parseRule, readListFile } from './rules.js';
@@ -30,6 +32,37 @@ export interface FilterOptions {
   /** Raw flag text, e.g. "2d" or "2024-01-31". */
   maxAge?: string;
   ignoreCase?: boolean;
+  /** "K/N" (or "@/N": a random K, fixed for the run): only files whose path hashes to partition K of N. */
+  hashFilter?: string;
+  /** A directory holding a file of one of these names is left out, with everything below it. */
+  excludeIfPresent?: string[];
+}
+
+/**
+ * --hash-filter's K and N. rclone's rules: K is taken modulo N (so "3/3" is partition 0,
+ * as "0/3"), "@" picks a random K once, N must be at least 1.
+ */
+export function parseHashFilter(text: string): { k: bigint; n: bigint } {
+  const slash = text.indexOf('/');
+  const bad = (why: string) => fsError('usage', `invalid --hash-filter "${text}": ${why}; write K/N (partition K of N, e.g. 0/4 ... 3/4) or @/N for a random partition`);
+  if (slash < 0) throw bad('no "/"');
+  const [kText, nText] = [text.slice(0, slash).trim(), text.slice(slash + 1).trim()];
+  if (!/^\d+$/.test(nText) || BigInt(nText) === 0n || BigInt(nText) >= 1n << 64n) throw bad('N must be a whole number from 1 up');
+  const n = BigInt(nText);
+  if (kText === '@') return { k: BigInt(randomInt(Number(n > 281474976710655n ? 281474976710655n : n))), n };
+  if (!/^\d+$/.test(kText) || BigInt(kText) >= 1n << 64n) throw bad('K must be a whole number (or @)');
+  return { k: BigInt(kText) % n, n };
+}
+
+/**
+ * The partition of a path for --hash-filter, computed as rclone does so that machines
+ * running either tool split a tree the same way: MD5 of the path in Unicode NFC and lower
+ * case, its first 8 bytes read as a little-endian unsigned integer, modulo N. Names that a
+ * case-insensitive or normalising store would treat as one land in the same partition.
+ */
+export function hashPartition(remote: string, n: bigint): bigint {
+  const digest = createHash('md5').update(remote.normalize('NFC').toLowerCase(), 'utf8').digest();
+  return digest.readBigUInt64LE(0) % n;
 }
 
 const NS_PER_MS = 1_000_000n;
@@ -73,6 +106,8 @@ export class Filter {
   private filesSorted: readonly string[] | undefined;
   private isActive = false;
   private glob: GlobModule | undefined;
+  private partition: { k: bigint; n: bigint } | undefined;
+  private excludeFiles: ReadonlySet<string> | undefined;
 
   private constructor(ignoreCase: boolean) {
     this.ignoreCase = ignoreCase;
@@ -146,9 +181,22 @@ export class Filter {
       }
     }
     if (f.files) f.filesSorted = Object.freeze([...f.files].sort());
+    if (opts.hashFilter !== undefined && opts.hashFilter.trim() !== '') f.partition = parseHashFilter(opts.hashFilter);
+    const markers = (opts.excludeIfPresent ?? []).filter((name) => name !== '');
+    for (const name of markers) {
+      if (name.includes('/')) throw fsError('usage', `--exclude-if-present "${name}": give a file name, not a path (no "/")`);
+    }
+    if (markers.length) f.excludeFiles = new Set(markers);
 
     f.isActive =
-      f.usesModTime || f.files !== undefined || f.minSize >= 0 || f.maxSize >= 0 || f.fileRules.length > 0 || f.dirRules.length > 0;
+      f.usesModTime ||
+      f.files !== undefined ||
+      f.minSize >= 0 ||
+      f.maxSize >= 0 ||
+      f.fileRules.length > 0 ||
+      f.dirRules.length > 0 ||
+      f.partition !== undefined ||
+      f.excludeFiles !== undefined;
     return f;
   }
 
@@ -156,6 +204,7 @@ export class Filter {
   includeRemote(remote: string): boolean {
     if (!this.active) return true;
     if (this.files && !this.files.has(remote)) return false;
+    if (!this.inPartition(remote)) return false;
     return this.fileRules.include(remote);
   }
 
@@ -167,6 +216,7 @@ export class Filter {
   includeObject(remote: string, size: number, modTime?: bigint): boolean {
     if (!this.active) return true;
     if (this.files && !this.files.has(remote)) return false;
+    if (!this.inPartition(remote)) return false;
     if (modTime !== undefined) {
       if (this.modTimeFrom !== undefined && modTime < this.modTimeFrom) return false;
       if (this.modTimeTo !== undefined && modTime > this.modTimeTo) return false;
@@ -186,6 +236,22 @@ export class Filter {
     if (d === '') return true;
     if (this.filesDirs && !this.filesDirs.has(d)) return false;
     return this.dirRules.include(d);
+  }
+
+  /** --hash-filter: whether the file belongs to the partition this run takes. */
+  private inPartition(remote: string): boolean {
+    return this.partition === undefined || hashPartition(remote, this.partition.n) === this.partition.k;
+  }
+
+  /**
+   * --exclude-if-present: whether a directory with these entries is left out (its listing
+   * then counts as empty, and nothing below it is listed).
+   */
+  excludesListing(entries: readonly Entry[]): boolean {
+    const names = this.excludeFiles;
+    if (names === undefined) return false;
+    for (const e of entries) if (e.kind === 'object' && names.has(e.remote.slice(e.remote.lastIndexOf('/') + 1))) return true;
+    return false;
   }
 
   /** The --files-from entries (sorted, unique), or undefined when the flag was not given. */

@@ -3,6 +3,7 @@ import { fsError } from '../fs/errors.js';
 import { parentOf } from '../fs/path.js';
 import type { Filter } from '../filter/filter.js';
 import { escapeControls } from '../lib/escape.js';
+import { logDebug } from '../lib/log.js';
 import { applyFilter, compareEntries } from './order.js';
 
 /**
@@ -43,6 +44,10 @@ export class DirLister {
   /** The entries of dir the filter takes (all without one), sorted as the march pairs them. */
   async listSorted(dir: string, filter?: Filter): Promise<Entry[]> {
     const entries = await this.list(dir);
+    if (filter?.excludesListing(entries)) {
+      logDebug(dir === '' ? '/' : dir, 'Excluded: holds an --exclude-if-present file');
+      return [];
+    }
     const kept = filter ? await applyFilter(filter, entries, this.call) : entries;
     return kept.sort(compareEntries);
   }
