@@ -35,7 +35,8 @@ describe('nclone --help', () => {
     for (const args of [['--help'], ['help'], ['-h']]) {
       const text = ok(await nclone(...args));
       const lines = text.split('\n');
-      expect(lines.length, args.join(' ')).toBeLessThan(40);
+      // The commands, one line each, and a few lines around them.
+      expect(lines.length, args.join(' ')).toBeLessThan(COMMANDS.length + 20);
       const first = lines.findIndex((l) => l.startsWith('  copy '));
       expect(first).toBeGreaterThan(0);
       COMMANDS.forEach((c, i) => expect(lines[first + i]).toMatch(new RegExp(`^  ${c.name} +${c.summary.slice(0, 20).replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}`)));
@@ -61,7 +62,8 @@ describe('nclone help COMMAND', () => {
     const text = ok(await nclone('help', name));
     expect(text).toMatch(new RegExp(`^Usage: nclone ${name} `));
     expect(text).toContain(def.summary);
-    expect(text).toMatch(new RegExp(`^Examples:\\n(  .*\\n)*  nclone ${name}( |$)`, 'm'));
+    // An example may feed the command from a pipe (rcat).
+    expect(text).toMatch(new RegExp(`^Examples:\\n(  .*\\n)*  ([^#\\n]*\\| )?nclone ${name}( |$)`, 'm'));
     for (const f of def.flags ?? []) expect(text).toContain(f.spec);
     expect(text).not.toContain('--max-transfer');
   });
@@ -107,5 +109,40 @@ describe('help topics', () => {
       expect(r.stderr).toMatch(/^nclone: [^\n]+\n$/);
       expect(r.stderr).toContain(named);
     }
+  });
+
+  it('flags RE: the global flags and backend options whose name or help matches, case-insensitively', async () => {
+    const text = ok(await nclone('help', 'flags', 'UPLOAD.*cut'));
+    expect(text).toContain('--s3-upload-cutoff');
+    expect(text).not.toContain('--transfers');
+    const dry = ok(await nclone('help', 'flags', 'trial run'));
+    expect(dry).toMatch(/-n, --dry-run/);
+    expect(dry.match(/^  -/gm)).toHaveLength(1);
+    expect(ok(await nclone('help', 'flags', 'zzzq'))).toContain('No flag matches "zzzq"');
+    const bad = await nclone('help', 'flags', '(');
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/^nclone: invalid regular expression "\(" [^\n]+\n$/);
+  });
+});
+
+describe('unknown commands', () => {
+  it("one of rclone's commands that nclone lacks says so, with the nclone counterpart where there is one", async () => {
+    for (const [cmd, extra] of [
+      ['mount', undefined],
+      ['genautocomplete', 'nclone completion'],
+      ['ncdu', 'nclone size'],
+    ] as const) {
+      const r = await nclone(cmd, 'remote:');
+      expect(r.code, cmd).toBe(1);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toMatch(new RegExp(`^nclone: nclone has no '${cmd}' command \\(rclone has\\)[^\\n]*\n$`));
+      if (extra) expect(r.stderr).toContain(extra);
+    }
+  });
+
+  it('a misspelt command is one line with the suggestion', async () => {
+    const r = await nclone('lsjsn', 'x');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^nclone: unknown command 'lsjsn' \(Did you mean lsjson\?\)[^\n]*\n$/);
   });
 });

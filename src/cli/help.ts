@@ -66,6 +66,7 @@ export function mainHelp(commands: CommandDef[]): string {
     'More help:',
     '  nclone help COMMAND     usage, examples and flags of COMMAND (or COMMAND -h)',
     '  nclone help flags       the global flags (logging, copying, filters, ...)',
+    '  nclone help flags RE    the flags, backend options too, whose name or help matches RE',
     '  nclone help backends    the backends and their --<backend>-<option> flags',
     '',
   ].join('\n');
@@ -106,13 +107,39 @@ function flagHelp(f: FlagDef): string {
   return f.default !== undefined && f.default !== '' && !f.help.includes('(default') ? `${f.help} (default ${f.default})` : f.help;
 }
 
-export function flagsHelp(): string {
-  const out = ['Global flags: they work with every command, before or after its name.', ''];
+/** A `help flags` filter: a case-insensitive regular expression, as rclone takes it. */
+function flagFilter(filter: string | undefined): (text: string) => boolean {
+  if (filter === undefined) return () => true;
+  let re: RegExp;
+  try {
+    re = new RegExp(filter, 'i');
+  } catch (err) {
+    throw fsError('usage', `invalid regular expression "${filter}" for "nclone help flags": ${(err as Error).message.replace(/^Invalid regular expression: /, '')}`);
+  }
+  return (text) => re.test(text);
+}
+
+/** The global flags; with a filter, only those (and backend options) whose name or help matches it. */
+export function flagsHelp(filter?: string): string {
+  const matches = flagFilter(filter);
+  const out = [filter === undefined ? 'Global flags: they work with every command, before or after its name.' : `Flags matching "${filter}":`, ''];
+  let shown = 0;
   for (const [group, title] of GROUPS) {
-    const flags = GLOBAL_FLAGS.filter((f) => f.group === group);
-    if (flags.length === 0) continue;
-    const extra: [string, string][] = group === 'general' ? [['-h, --help', 'Show help'], ['-V, --version', 'Show the version number']] : [];
-    out.push(`${title}:`, table([...flags.map((f): [string, string] => [flagSpec(f), flagHelp(f)]), ...extra]), '');
+    const general: [string, string][] = group === 'general' ? [['-h, --help', 'Show help'], ['-V, --version', 'Show the version number']] : [];
+    const rows = [...GLOBAL_FLAGS.filter((f) => f.group === group).map((f): [string, string] => [flagSpec(f), flagHelp(f)]), ...general].filter(([spec, help]) => matches(spec) || matches(help));
+    if (rows.length === 0) continue;
+    shown += rows.length;
+    out.push(`${title}:`, table(rows), '');
+  }
+  if (filter !== undefined) {
+    for (const def of defaultRegistry().all()) {
+      const rows = def.options.map((o) => optionRow(def.name, o)).filter(([spec, help]) => matches(spec) || matches(help));
+      if (rows.length === 0) continue;
+      shown += rows.length;
+      out.push(`Backend ${def.name}:`, table(rows), '');
+    }
+    if (shown === 0) out.push(`No flag matches "${filter}": "nclone help flags" lists them all.`, '');
+    return out.join('\n');
   }
   out.push(wrap('Each flag can also be set with an environment variable: NCLONE_ and the name in capitals with _ for -, e.g. NCLONE_TRANSFERS=16.'), '');
   out.push('Backend options are flags too: see "nclone help backends".', '');
@@ -160,7 +187,7 @@ export function backendHelp(name: string): string {
 export function helpTopic(topic: string[], commands: CommandDef[]): string {
   if (topic.length === 0 || (topic.length === 1 && topic[0] === 'help')) return mainHelp(commands);
   const [first, ...rest] = topic;
-  if (first === 'flags' && rest.length === 0) return flagsHelp();
+  if (first === 'flags' && rest.length <= 1) return flagsHelp(rest[0]);
   if (first === 'backends' && rest.length === 0) return backendsHelp();
   if (first === 'backend' && rest.length === 1) return backendHelp(rest[0]!);
   let defs = commands;

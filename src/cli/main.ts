@@ -138,9 +138,40 @@ export function buildProgram(commands: CommandDef[], signal: AbortSignal, done: 
   return program;
 }
 
+/**
+ * rclone 1.60's commands that nclone does not have, so that a user coming from rclone hears
+ * that the command is missing here rather than that it does not exist; some have an
+ * nclone counterpart under another name.
+ */
+const RCLONE_ONLY: Record<string, string> = {
+  authorize: '',
+  bisync: '',
+  cmount: '',
+  copyurl: '',
+  cryptcheck: '',
+  cryptdecode: '',
+  dedupe: '',
+  genautocomplete: 'use "nclone completion bash|zsh|fish"',
+  gendocs: 'the docs are in docs/ and the manual page in man/nclone.1 of the package',
+  mount: '',
+  ncdu: 'use "nclone size" or "nclone tree --size"',
+  obscure: '',
+  rc: '',
+  rcd: '',
+  selfupdate: 'update it with npm',
+  serve: '',
+  test: '',
+};
+
 /** Turns commander's parse errors into one clear line. */
 function usageLine(err: CommanderError): string {
-  const msg = err.message.replace(/^error: /, '').replace(/\.$/, '');
+  const unknown = err.code === 'commander.unknownCommand' ? /unknown command '([^']*)'/.exec(err.message)?.[1] : undefined;
+  if (unknown !== undefined && Object.hasOwn(RCLONE_ONLY, unknown)) {
+    const instead = RCLONE_ONLY[unknown];
+    return `nclone has no '${unknown}' command (rclone has)${instead ? `: ${instead}` : ''}; see "nclone help" for the commands it has`;
+  }
+  // Commander puts its "(Did you mean ...?)" on a line of its own: keep it on ours.
+  const msg = err.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ').replace(/\.$/, '');
   return `${msg}: see "nclone --help" or "nclone help COMMAND"`;
 }
 
