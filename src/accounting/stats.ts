@@ -8,6 +8,9 @@ export interface Transfer {
   startedAt: number;
 }
 
+/** How many error messages the --summary-json file keeps. */
+const FIRST_ERRORS = 5;
+
 /**
  * The one accounting object of a run: the engine writes it, and the progress bar,
  * --stats lines and the final summary only read it.
@@ -35,11 +38,19 @@ export class Stats {
   retryable = true;
   private anyRetryable = false;
   lastError: unknown = undefined;
+  /** The messages of the first errors of this attempt, for the --summary-json file. */
+  readonly firstErrors: string[] = [];
   readonly transferring = new Map<string, Transfer>();
+  /** --stats-unit: the data rate in the stats lines in bytes or bits per second. */
+  rateUnit: 'bytes' | 'bits' = 'bytes';
+  /** When the first transfer started and the last one ended: rclone's transferTime, roughly. */
+  private transferFrom = 0;
+  private transferTo = 0;
 
   countError(err: unknown): void {
     this.errors++;
     this.lastError = err;
+    if (this.firstErrors.length < FIRST_ERRORS) this.firstErrors.push(errorMessage(err));
     if (isFatal(err)) this.fatal = true;
     if (!isNoRetry(err)) this.anyRetryable = true;
     this.retryable = !this.fatal && this.anyRetryable;
@@ -49,6 +60,7 @@ export class Stats {
   resetErrors(): void {
     this.errors = 0;
     this.lastError = undefined;
+    this.firstErrors.length = 0;
     this.fatal = false;
     this.retryable = true;
     this.anyRetryable = false;
@@ -56,12 +68,14 @@ export class Stats {
 
   startTransfer(name: string, size: number): Transfer {
     const t: Transfer = { name, size, bytes: 0, startedAt: Date.now() };
+    if (this.transferFrom === 0) this.transferFrom = t.startedAt;
     this.transferring.set(name, t);
     return t;
   }
 
   endTransfer(t: Transfer, ok: boolean): void {
     this.transferring.delete(t.name);
+    this.transferTo = Date.now();
     if (ok) this.transfers++;
   }
 
@@ -97,7 +111,7 @@ export class Stats {
     const pct = (a: number, b: number) => (b > 0 ? `${Math.floor((a * 100) / b)}%` : '-');
     const eta = this.etaSeconds(now);
     const lines = [
-      `Transferred:   \t${formatSize(this.bytes).padStart(14)} / ${formatSize(Math.max(this.totalBytes, this.bytes))}, ${pct(this.bytes, Math.max(this.totalBytes, this.bytes))}, ${formatSize(Math.round(this.speed(now)))}/s, ETA ${eta === undefined ? '-' : formatDuration(eta * 1000)}`,
+      `Transferred:   \t${formatSize(this.bytes).padStart(14)} / ${formatSize(Math.max(this.totalBytes, this.bytes))}, ${pct(this.bytes, Math.max(this.totalBytes, this.bytes))}, ${formatRate(this.speed(now), this.rateUnit)}, ETA ${eta === undefined ? '-' : formatDuration(eta * 1000)}`,
     ];
     if (this.errors > 0) {
       lines.push(`Errors:        ${String(this.errors).padStart(10)}${this.retryable ? ' (retrying may help)' : ''}`);
@@ -119,8 +133,57 @@ export class Stats {
     const counts = [`xfr#${this.transfers}/${this.totalTransfers}`];
     if (this.checks > 0 || this.totalChecks > 0) counts.push(`chk#${this.checks}/${this.totalChecks}`);
     if (this.errors > 0) counts.push(`errors ${this.errors}`);
-    return `${formatSize(this.bytes).padStart(10)} / ${formatSize(total)}, ${total > 0 ? `${Math.floor((this.bytes * 100) / total)}%` : '-'}, ${formatSize(Math.round(this.speed(now)))}/s, ETA ${eta === undefined ? '-' : formatDuration(eta * 1000)} (${counts.join(', ')})`;
+    return `${formatSize(this.bytes).padStart(10)} / ${formatSize(total)}, ${total > 0 ? `${Math.floor((this.bytes * 100) / total)}%` : '-'}, ${formatRate(this.speed(now), this.rateUnit)}, ETA ${eta === undefined ? '-' : formatDuration(eta * 1000)} (${counts.join(', ')})`;
   }
+
+  /**
+   * The stats object rclone 1.60 adds to its stats lines with --use-json-log (the same keys
+   * as its core/stats): times in seconds, speeds in bytes per second, eta null when unknown.
+   */
+  jsonStats(now = Date.now()): Record<string, unknown> {
+    const eta = this.etaSeconds(now);
+    const out: Record<string, unknown> = {
+      bytes: this.bytes,
+      checks: this.checks,
+      deletedDirs: this.deletedDirs,
+      deletes: this.deletes,
+      elapsedTime: this.elapsedMs(now) / 1000,
+      errors: this.errors,
+      eta: eta === undefined || this.totalBytes <= 0 ? null : Math.round(eta),
+      fatalError: this.fatal,
+      renames: this.renames,
+      retryError: this.errors > 0 && this.retryable,
+      speed: this.speed(now),
+      totalBytes: this.totalBytes,
+      totalChecks: this.totalChecks,
+      totalTransfers: this.totalTransfers,
+      transferTime: this.transferFrom === 0 ? 0 : ((this.transferring.size > 0 ? now : this.transferTo) - this.transferFrom) / 1000,
+      transfers: this.transfers,
+    };
+    if (this.errors > 0) out.lastError = errorMessage(this.lastError);
+    if (this.transferring.size > 0) {
+      out.transferring = [...this.transferring.values()].map((t) => {
+        const secs = (now - t.startedAt) / 1000;
+        const speed = secs > 0 ? t.bytes / secs : 0;
+        return {
+          bytes: t.bytes,
+          eta: speed > 0 && t.size >= 0 ? Math.round((t.size - t.bytes) / speed) : null,
+          name: t.name,
+          percentage: t.size > 0 ? Math.floor((t.bytes * 100) / t.size) : 0,
+          size: t.size,
+          speed,
+          speedAvg: speed,
+        };
+      });
+    }
+    return out;
+  }
+}
+
+/** A data rate as rclone's stats show it: "1.500 MiB/s", or with --stats-unit bits "12.000 Mibit/s". */
+export function formatRate(bytesPerSecond: number, unit: 'bytes' | 'bits' = 'bytes'): string {
+  if (unit === 'bytes') return `${formatSize(Math.round(bytesPerSecond))}/s`;
+  return `${formatSize(Math.round(bytesPerSecond * 8)).replace(/B$/, 'bit')}/s`;
 }
 
 /** "1h2m3.4s" like rclone's durations. */

@@ -32,7 +32,13 @@ export interface CommandDef {
   noConfig?: boolean;
   /** Subcommands, e.g. config create; the parent's own run handles the bare command. */
   subcommands?: CommandDef[];
-  /** Shows progress and the final stats summary, and is re-run by --retries. */
+  /** Shows progress and the final stats summary, is re-run by --retries and asks with -i: all of the three below. */
   transfers?: boolean;
+  /** Re-run by --retries when it ended with retryable errors (default: transfers). */
+  retries?: boolean;
+  /** Opens the terminal for -i questions (default: transfers). */
+  interactive?: boolean;
+  /** Periodic stats (--stats) and the final summary at -v (default: transfers). */
+  stats?: boolean;
   run(env: CommandEnv, args: string[]): Promise<void>;
 }

@@ -94,17 +94,55 @@ export function bwlimit(v: FlagValues): number {
   }
 }
 
+function levelNamed(flag: string, named: string): Level {
+  const l = named.toUpperCase() as Level;
+  if (!LEVELS.includes(l)) throw fsError('usage', `invalid value "${named}" for --${flag}: use DEBUG, INFO, NOTICE or ERROR`);
+  return l;
+}
+
 export function logLevelFrom(v: FlagValues): Level {
   const named = str(v, 'log-level');
-  if (named !== undefined) {
-    const l = named.toUpperCase() as Level;
-    if (!LEVELS.includes(l)) throw fsError('usage', `invalid value "${named}" for --log-level: use DEBUG, INFO, NOTICE or ERROR`);
-    return l;
-  }
+  if (named !== undefined) return levelNamed('log-level', named);
   const verbose = Number(v.verbose ?? 0);
   if (verbose >= 2) return 'DEBUG';
   if (verbose === 1) return 'INFO';
   return bool(v, 'quiet') ? 'ERROR' : 'NOTICE';
+}
+
+/** How the run logs: the flags of the logging group that are not the level. */
+export interface LogOptions {
+  /** --stats-log-level; rclone logs stats at NOTICE under --dry-run whatever it says. */
+  statsLevel: Level;
+  rateUnit: 'bytes' | 'bits';
+  json: boolean;
+  /** --log-file-max-size in bytes, -1 for no rotation. */
+  logFileMaxSize: number;
+  summaryFile?: string;
+  lockFile?: string;
+}
+
+export function logOptions(v: FlagValues): LogOptions {
+  const named = str(v, 'stats-log-level');
+  const level = named === undefined ? 'INFO' : levelNamed('stats-log-level', named);
+  const unit = (str(v, 'stats-unit') ?? 'bytes').toLowerCase();
+  // rclone 1.60 logs an error and goes on in bytes: a typo is better caught before the run.
+  if (unit !== 'bytes' && unit !== 'bits') throw fsError('usage', `invalid value "${str(v, 'stats-unit')}" for --stats-unit: use bits or bytes`);
+  const maxSize = size(v, 'log-file-max-size');
+  return {
+    statsLevel: bool(v, 'dry-run') ? 'NOTICE' : level,
+    rateUnit: unit,
+    json: bool(v, 'use-json-log'),
+    logFileMaxSize: maxSize > 0 ? maxSize : -1,
+    summaryFile: nonEmpty(v, 'summary-json'),
+    lockFile: nonEmpty(v, 'lock-file'),
+  };
+}
+
+function nonEmpty(v: FlagValues, name: string): string | undefined {
+  const s = str(v, name);
+  if (s === undefined) return undefined;
+  if (s.trim() === '') throw fsError('usage', `--${name} needs a file name`);
+  return s;
 }
 
 export function operationOptions(v: FlagValues): OperationOptions {
@@ -142,6 +180,33 @@ export function operationOptions(v: FlagValues): OperationOptions {
     suffix: str(v, 'suffix') ?? '',
     multiThreadStreams: int(v, 'multi-thread-streams', DEFAULT_OPTIONS.multiThreadStreams, 0),
     multiThreadCutoff: sizeOr(v, 'multi-thread-cutoff', DEFAULT_OPTIONS.multiThreadCutoff),
+    ...engineOptions(v),
+  };
+}
+
+/**
+ * The sync engine's flags. --order-by and --track-renames-strategy are checked by the
+ * engine when it starts (as rclone does), so that this module never loads it.
+ */
+function engineOptions(v: FlagValues): Pick<OperationOptions, 'checkFirst' | 'noTraverse' | 'maxDuration' | 'cutoffMode' | 'maxBacklog' | 'orderBy' | 'trackRenames' | 'trackRenamesStrategy' | 'compareDest' | 'copyDest'> {
+  const list = (name: string) => ((v[flagKey(name)] as string[] | undefined) ?? []).filter((d) => d !== '');
+  const compareDest = list('compare-dest');
+  const copyDest = list('copy-dest');
+  if (compareDest.length > 0 && copyDest.length > 0) throw fsError('usage', "can't use --compare-dest with --copy-dest: give one or the other");
+  const mode = (str(v, 'cutoff-mode') ?? 'hard').toLowerCase();
+  if (mode !== 'hard' && mode !== 'soft' && mode !== 'cautious') throw fsError('usage', `invalid value "${str(v, 'cutoff-mode')}" for --cutoff-mode: use hard, soft or cautious`);
+  return {
+    checkFirst: bool(v, 'check-first'),
+    // commander reads --no-X as X = false; the NCLONE_NO_TRAVERSE variable gives true.
+    noTraverse: bool(v, 'no-traverse') || v[flagKey('traverse')] === false,
+    maxDuration: Math.max(0, durationMs(v, 'max-duration', 0)),
+    cutoffMode: mode,
+    maxBacklog: int(v, 'max-backlog', DEFAULT_OPTIONS.maxBacklog, Number.MIN_SAFE_INTEGER),
+    orderBy: str(v, 'order-by') ?? '',
+    trackRenames: bool(v, 'track-renames'),
+    trackRenamesStrategy: str(v, 'track-renames-strategy') ?? DEFAULT_OPTIONS.trackRenamesStrategy,
+    compareDest,
+    copyDest,
   };
 }
 
@@ -160,6 +225,8 @@ export function filterOptions(v: FlagValues): FilterOptions {
     minAge: str(v, 'min-age'),
     maxAge: str(v, 'max-age'),
     ignoreCase: bool(v, 'ignore-case'),
+    hashFilter: str(v, 'hash-filter'),
+    excludeIfPresent: list('exclude-if-present'),
   };
 }
 

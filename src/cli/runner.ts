@@ -1,3 +1,4 @@
+import { existsSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Progress } from '../accounting/progress.js';
 import { resetCurrentStats, type Stats } from '../accounting/stats.js';
@@ -8,15 +9,17 @@ import { remoteSource } from '../config/remote-source.js';
 import { ExitCode, exitCodeFor, errorMessage, FsError, fsError, isKind } from '../fs/errors.js';
 import type { FsResolver } from '../fs/newfs.js';
 import type { Fs } from '../fs/types.js';
-import { escapeControls } from '../lib/escape.js';
-import { appendLogFile, closeLogFile, configureLog, enabled, log, logBlock, logError, logInfo, logNotice, openLogFile, writeTerminal, type Level } from '../lib/log.js';
+import { closeLogFile, colorAllowed, logAlsoOnTerminal, configureLog, enabled, jsonLog, logBlock, logError, logFatal, logFields, logInfo, logNotice, openLogFile, type Level } from '../lib/log.js';
+import { acquireLock, describeHolder, type HeldLock } from '../lib/lock.js';
 import { sleep } from '../lib/pacer.js';
+import { buildSummary, writeSummaryFile } from './summary.js';
 import type { OperationContext } from '../operations/context.js';
 import type { LineSource } from '../operations/interactive.js';
 import { defaultRegistry } from '../../backends/index.js';
 import type { CommandDef, CommandEnv } from './command.js';
-import { logStartup } from './startup.js';
-import { backendGlobals, bwlimit, durationMs, filterOptions, logLevelFrom, mergeFlags, operationOptions, type FlagValues } from './options.js';
+import { packageVersion } from './package-version.js';
+import { logStartup, redactArgs } from './startup.js';
+import { backendGlobals, bwlimit, durationMs, filterOptions, logLevelFrom, logOptions, mergeFlags, operationOptions, type FlagValues, type LogOptions } from './options.js';
 
 // What only some runs use (the config file, the -P display, -i, --bwlimit, paths) is imported
 // where it is needed, so that a command loads only what it uses: start-up time is mostly
@@ -34,6 +37,26 @@ export function restoreTerminal(): void {
 class OutputClosed extends Error {}
 
 /**
+ * What the end of a run needs for --summary-json and --lock-file, filled in as it goes.
+ * The runner writes the summary and releases the lock when the run ends; if the process
+ * exits first (a second Ctrl-C exits at once), an 'exit' hook does both.
+ */
+interface RunRecord {
+  command: string;
+  argv: string[];
+  startedAt: number;
+  stats: Stats;
+  dryRun: boolean;
+  retries: number;
+  /** Absolute path of --summary-json. */
+  summaryFile?: string;
+  lock?: HeldLock;
+  /** Refused by --lock-file: the summary file belongs to the run holding the lock. */
+  refused: boolean;
+  summaryWritten: boolean;
+}
+
+/**
  * The one runner every command goes through: it builds the context from the flags,
  * owns stats, progress, --retries, the final summary and the exit code.
  */
@@ -45,11 +68,43 @@ export async function runCommand(
   signal: AbortSignal,
   argv: string[] = [],
 ): Promise<number> {
+  const run: RunRecord = { command: def.name, argv, startedAt: Date.now(), stats: resetCurrentStats(), dryRun: false, retries: 0, refused: false, summaryWritten: false };
+  // Registered before the lock's own hook, so that on exit the summary is written first.
+  const onExit = (code: number) => writeSummary(run, code, signal.aborted);
+  process.once('exit', onExit);
+  let code: number = ExitCode.uncategorized;
   try {
-    return await runLogged(def, args, cliFlags, backendFlags, signal, argv);
+    code = await runLogged(def, args, cliFlags, backendFlags, signal, argv, run);
+    return code;
   } finally {
+    process.off('exit', onExit);
     // Only once the summary and the final error line are written: the log file must hold them.
+    writeSummary(run, code, signal.aborted);
+    run.lock?.release();
     closeLogFile();
+  }
+}
+
+/** Writes --summary-json once; a failure is logged (the run's exit code stays what it was). */
+function writeSummary(run: RunRecord, exitCode: number, interrupted: boolean): void {
+  if (run.summaryFile === undefined || run.refused || run.summaryWritten) return;
+  run.summaryWritten = true;
+  try {
+    const summary = buildSummary({
+      version: packageVersion(),
+      command: run.command,
+      args: redactArgs(run.argv),
+      startedAt: run.startedAt,
+      dryRun: run.dryRun,
+      interrupted,
+      exitCode,
+      retries: run.retries,
+      stats: run.stats,
+    });
+    writeSummaryFile(run.summaryFile, summary);
+  } catch (err) {
+    // On stderr too, so that cron mails it: the summary is what monitoring reads.
+    logAlsoOnTerminal('ERROR', undefined, `can't write --summary-json ${run.summaryFile}: ${errorMessage(err)}`);
   }
 }
 
@@ -60,8 +115,9 @@ async function runLogged(
   backendFlags: FsResolver['backendFlags'],
   signal: AbortSignal,
   argv: string[],
+  run: RunRecord,
 ): Promise<number> {
-  let stats: Stats = resetCurrentStats();
+  const stats: Stats = run.stats;
   let progress: Progress | undefined;
   let statsTimer: NodeJS.Timeout | undefined;
   let opt: OperationContext['opt'] | undefined;
@@ -77,12 +133,39 @@ async function runLogged(
   const quit = new AbortController();
   const runSignal = AbortSignal.any([signal, quit.signal]);
   try {
+    // Known before the flags are checked, so that a run with a bad flag still writes its
+    // summary, in JSON when asked for: a bad NCLONE_* variable fails mergeFlags.
+    configureLog({ json: cliFlags.useJsonLog === true });
+    const summaryFile = (cliFlags.summaryJson as string | undefined) ?? process.env.NCLONE_SUMMARY_JSON;
+    if (summaryFile) run.summaryFile = path.resolve(summaryFile);
     const flags = mergeFlags(cliFlags, process.env);
-    configureLog({ level: logLevelFrom(flags) });
-    if (flags.logFile) openLog(String(flags.logFile));
+    configureLog({ level: logLevelFrom(flags), json: flags.useJsonLog === true });
+    // Until the lock is known to be ours the log file is opened without rotation: a refused
+    // run must not rotate the log of the run holding the lock.
+    let logOpt: LogOptions;
+    let took: ReturnType<typeof takeLock> | undefined;
+    try {
+      logOpt = logOptions(flags);
+      if (logOpt.lockFile) took = takeLock(logOpt.lockFile);
+    } catch (err) {
+      if (flags.logFile) openLog(String(flags.logFile), -1);
+      throw err;
+    }
+    if (took && !took.acquired) {
+      run.refused = true;
+      if (flags.logFile) openLog(String(flags.logFile), -1);
+      reportFatal(fsError('other', took.message));
+      return ExitCode.lockHeld;
+    }
+    if (took?.acquired) run.lock = took.lock;
+    if (flags.logFile) openLog(String(flags.logFile), logOpt.logFileMaxSize);
+    if (took?.acquired && took.stale) logNotice(undefined, `--lock-file ${logOpt.lockFile}: taking over the lock of ${took.stale}, which is no longer running`);
+    if (summaryFile) checkSummaryPath(run, summaryFile);
     const configFile = configPath(flags.config as string | undefined);
     logStartup(argv, configFile);
     opt = operationOptions(flags);
+    run.dryRun = opt.dryRun;
+    stats.rateUnit = logOpt.rateUnit;
     const { Filter } = await import('../filter/filter.js');
     const filter = await Filter.create(filterOptions(flags));
     const passwords: PasswordSource = {
@@ -97,7 +180,7 @@ async function runLogged(
     const bucket = rate > 0 ? new (await import('../accounting/stream.js')).TokenBucket(rate) : undefined;
     const ctx: OperationContext = { opt, filter, stats, bwlimit: bucket, signal: runSignal };
     // -i asks before copies and deletes; under --dry-run nothing is done, so nothing is asked.
-    if (opt.interactive && def.transfers && !opt.dryRun) {
+    if (opt.interactive && wants(def, 'interactive') && !opt.dryRun) {
       const { Interactive, openTerminal, quitError } = await import('../operations/interactive.js');
       terminal = openTerminal();
       ctx.interactive = new Interactive(terminal, () => quit.abort(quitError()));
@@ -116,28 +199,30 @@ async function runLogged(
     };
 
     // With -i the display would redraw over the questions: only the final summary shows.
-    if (def.transfers && flags.progress === true && !ctx.interactive && process.stdout.isTTY && process.stderr.isTTY) {
+    // Off a terminal -P prints plain lines, which would break --use-json-log's one object per line.
+    if (wants(def, 'stats') && flags.progress === true && !ctx.interactive && (process.stderr.isTTY || !jsonLog())) {
       progressModule ??= await import('../accounting/progress.js');
-      progress = new progressModule.Progress(stats);
+      progress = new progressModule.Progress(stats, process.stderr, 4, { title: flags.progressTerminalTitle === true });
       const p = progress;
       configureLog({ sink: (line) => p.log(line) });
       progress.start();
     }
-    // rclone logs stats at INFO (its --stats-log-level), raised to NOTICE by --dry-run so
-    // that a trial run always shows what it would have done.
-    statsLevel = opt.dryRun ? 'NOTICE' : 'INFO';
+    // rclone logs stats at --stats-log-level (INFO), NOTICE under --dry-run so that a trial
+    // run always shows what it would have done.
+    statsLevel = logOpt.statsLevel;
     const level = statsLevel;
     oneLine = flags.statsOneLine === true;
     const every = durationMs(flags, 'stats', 60_000);
-    if (def.transfers && !progress && every > 0 && enabled(level)) {
+    if (wants(def, 'stats') && !progress && every > 0 && enabled(level)) {
       statsTimer = setInterval(() => logStats(level, ctx.stats, oneLine), every);
       statsTimer.unref();
     }
 
-    summary = def.transfers === true && (enabled(statsLevel) || flags.progress === true);
+    summary = wants(def, 'stats') && (enabled(statsLevel) || flags.progress === true);
     ran = true;
-    const attempts = def.transfers ? opt.retries : 1;
+    const attempts = wants(def, 'retries') ? opt.retries : 1;
     for (let attempt = 1; ; attempt++) {
+      run.retries = attempt - 1;
       try {
         await def.run(env, args);
         await settleStdout();
@@ -174,27 +259,65 @@ async function runLogged(
   return finish(def, stats, opt, ran);
 }
 
-/** The stats as rclone logs them: the block, or with --stats-one-line one line. */
+/** The stats as rclone logs them: the block, or with --stats-one-line one line; with --use-json-log, with the stats object. */
 function logStats(level: Level, stats: Stats, oneLine: boolean): void {
-  if (oneLine) log(level, undefined, stats.oneLine());
-  else logBlock(level, stats.summaryLines());
+  if (!enabled(level)) return;
+  const fields = jsonLog() ? { stats: stats.jsonStats() } : undefined;
+  if (oneLine) logFields(level, undefined, stats.oneLine(), fields ?? {});
+  else logBlock(level, stats.summaryLines(), fields);
+}
+
+/** Why a path can't be opened or created, in a few words. */
+function pathProblem(abs: string, err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  return code === 'ENOENT' ? `directory ${path.dirname(abs)} does not exist`
+    : code === 'EISDIR' ? 'it is a directory: give a file name'
+    : code === 'ENOTDIR' ? `${path.dirname(abs)} is not a directory`
+    : code === 'EACCES' || code === 'EPERM' ? 'permission denied'
+    : code === 'EROFS' ? 'read-only file system'
+    : errorMessage(err);
 }
 
 /** Opens --log-file now; a path that can't be a log file is a usage error in one line. */
-function openLog(file: string): void {
+function openLog(file: string, maxSize: number): void {
   const abs = path.resolve(file);
   try {
-    openLogFile(abs);
+    openLogFile(abs, maxSize);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why =
-      code === 'ENOENT' ? `directory ${path.dirname(abs)} does not exist`
-      : code === 'EISDIR' ? 'it is a directory: give a file name'
-      : code === 'ENOTDIR' ? `${path.dirname(abs)} is not a directory`
-      : code === 'EACCES' || code === 'EPERM' ? 'permission denied'
-      : errorMessage(err);
-    throw fsError('usage', `can't open --log-file ${file}: ${why}`);
+    throw fsError('usage', `can't open --log-file ${file}: ${pathProblem(abs, err)}`);
   }
+}
+
+/**
+ * --summary-json is written at the end, but a directory that isn't there is a usage error
+ * now, before any work: finding out after a night's sync that nothing was recorded helps no one.
+ */
+function checkSummaryPath(run: RunRecord, file: string): void {
+  const abs = path.resolve(file);
+  let why: string | undefined;
+  try {
+    if (!statSync(path.dirname(abs)).isDirectory()) why = `${path.dirname(abs)} is not a directory`;
+    else if (existsSync(abs) && statSync(abs).isDirectory()) why = 'it is a directory: give a file name';
+  } catch (err) {
+    why = pathProblem(abs, err);
+  }
+  if (why === undefined) return;
+  run.summaryFile = undefined;
+  throw fsError('usage', `can't write --summary-json ${file}: ${why}`);
+}
+
+/** --lock-file: the lock, or the line that says who holds it. A path that can't be a lock file is a usage error. */
+function takeLock(file: string): { acquired: true; lock: HeldLock; stale?: string } | { acquired: false; message: string } {
+  const abs = path.resolve(file);
+  let got: ReturnType<typeof acquireLock>;
+  try {
+    got = acquireLock(abs);
+  } catch (err) {
+    throw fsError('usage', `can't create --lock-file ${file}: ${pathProblem(abs, err)}`);
+  }
+  if (got.acquired) return { acquired: true, lock: got.lock, stale: got.staleHolder && describeHolder(got.staleHolder) };
+  const who = got.holder ? ` is held by ${describeHolder(got.holder)}` : '';
+  return { acquired: false, message: `--lock-file ${file}${who}: ${got.reason}; not starting (exit code ${ExitCode.lockHeld})` };
 }
 
 function finish(def: CommandDef, stats: Stats, opt: OperationContext['opt'] | undefined, ran: boolean): number {
@@ -202,7 +325,7 @@ function finish(def: CommandDef, stats: Stats, opt: OperationContext['opt'] | un
     const err = stats.lastError;
     // The empty-source refusal is its own one line: what happened and what to do.
     if (isKind(err, 'emptySource')) reportFatal(err);
-    else if (ran && def.transfers && !isUsage(err)) logError(undefined, `Failed to ${def.name} with ${stats.errors} error${stats.errors > 1 ? 's' : ''}: last error was: ${errorMessage(err)}`);
+    else if (ran && def.transfers && !isUsage(err)) logAlsoOnTerminal('ERROR', undefined, `Failed to ${def.name} with ${stats.errors} error${stats.errors > 1 ? 's' : ''}: last error was: ${errorMessage(err)}`);
     else reportFatal(err);
     return exitCodeFor(err);
   }
@@ -222,31 +345,51 @@ function formatMs(ms: number): string {
   return m > 0 ? `${m}m${sec > 0 ? `${sec}s` : ''}` : `${sec}s`;
 }
 
+/** Whether a command takes part in --retries, -i or the stats; `transfers` turns on all three. */
+function wants(def: CommandDef, what: 'retries' | 'interactive' | 'stats'): boolean {
+  return def[what] ?? def.transfers === true;
+}
+
 function isUsage(err: unknown): boolean {
   return err instanceof FsError && (err.kind === 'usage' || err.kind === 'config');
 }
 
-/** Asks for a password on the terminal without echoing it. */
+/** inquirer's look without colour: for a terminal that is not one, or NO_COLOR. */
+const PLAIN_THEME = {
+  prefix: { idle: '?', done: '✔' },
+  style: {
+    answer: (t: string) => t,
+    message: (t: string) => t,
+    error: (t: string) => `> ${t}`,
+    defaultAnswer: (t: string) => `(${t})`,
+    help: (t: string) => t,
+    highlight: (t: string) => t,
+    key: (t: string) => `<${t}>`,
+    keysHelpTip: (keys: [string, string][]) => keys.map(([key, action]) => `${key} ${action}`).join(' • '),
+  },
+};
+
+/**
+ * Asks for a password on the terminal without echoing it. On stderr, as rclone does, so
+ * that `nclone lsjson remote: > out.json` keeps the question out of the file. inquirer
+ * colours only terminals and honours NO_COLOR on recent Node versions; the plain theme
+ * makes that hold on every version nclone supports.
+ */
 export async function promptPassword(message: string): Promise<string> {
   const { default: inquirer } = await import('inquirer');
-  const answer = await inquirer.prompt<{ password: string }>([{ type: 'password', name: 'password', message, mask: '*' }], {});
+  const theme = colorAllowed(process.stderr) ? undefined : PLAIN_THEME;
+  const prompt = inquirer.createPromptModule({ output: process.stderr });
+  const answer = await prompt<{ password: string }>([{ type: 'password', name: 'password', message, mask: '*', ...(theme ? { theme } : {}) }]);
   return answer.password;
 }
 
 /**
  * One clear line for the error; the stack only at -vv. Both go to stderr and, when
- * --log-file is open, to the file as well: someone reading only the log (a cron job's)
- * must see why the run ended.
+ * --log-file is open, to the file as well (logFatal).
  */
 export function reportFatal(err: unknown): void {
-  const out = (text: string) => {
-    writeTerminal(text);
-    appendLogFile(text);
-  };
-  out(`nclone: ${escapeControls(errorMessage(err))}\n`);
-  if (!isUsage(err) && enabled('DEBUG') && err instanceof Error && err.stack) {
-    out(err.stack.split('\n').map(escapeControls).join('\n') + '\n');
-  }
+  const stack = !isUsage(err) && enabled('DEBUG') && err instanceof Error && err.stack ? err.stack : undefined;
+  logFatal(errorMessage(err), stack);
 }
 
 /** Set once stdout's reader has gone away (EPIPE): output stops quietly. */

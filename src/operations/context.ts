@@ -45,7 +45,34 @@ export interface OperationOptions {
   multiThreadStreams: number;
   /** --multi-thread-cutoff in bytes: files at least this large are downloaded with several streams. */
   multiThreadCutoff: number;
+  /** --check-first: every check of copy, sync and move before the first transfer. */
+  checkFirst: boolean;
+  /** --no-traverse: copy and move look each source file up in the destination instead of listing it. */
+  noTraverse: boolean;
+  /** --max-duration in milliseconds, 0 for no limit. */
+  maxDuration: number;
+  /** --cutoff-mode: how --max-duration and --max-transfer stop a run. */
+  cutoffMode: CutoffMode;
+  /** --max-backlog: checks and transfers that may wait queued; negative for no bound. */
+  maxBacklog: number;
+  /** --order-by as given, '' for the listing's order (the engine parses it). */
+  orderBy: string;
+  /** --track-renames: sync moves renamed files on the destination instead of sending them again. */
+  trackRenames: boolean;
+  /** --track-renames-strategy as given: comma-separated hash, modtime, leaf, size (the engine parses it). */
+  trackRenamesStrategy: string;
+  /** --compare-dest directories as given (not with copyDest). */
+  compareDest: string[];
+  /** --copy-dest directories as given (not with compareDest). */
+  copyDest: string[];
 }
+
+/**
+ * rclone's --cutoff-mode: hard stops everything at the limit, transfers under way
+ * included; soft lets them finish and starts no more; cautious also starts no transfer
+ * that could take --max-transfer past its limit.
+ */
+export type CutoffMode = 'hard' | 'soft' | 'cautious';
 
 export const DEFAULT_OPTIONS: OperationOptions = {
   dryRun: false,
@@ -76,6 +103,16 @@ export const DEFAULT_OPTIONS: OperationOptions = {
   suffix: '',
   multiThreadStreams: 4,
   multiThreadCutoff: 250 * 1024 * 1024,
+  checkFirst: false,
+  noTraverse: false,
+  maxDuration: 0,
+  cutoffMode: 'hard',
+  maxBacklog: 10000,
+  orderBy: '',
+  trackRenames: false,
+  trackRenamesStrategy: 'hash',
+  compareDest: [],
+  copyDest: [],
 };
 
 /** Passed as the first argument of every operation: options, filter, stats, limiter, cancellation. */
