@@ -1,129 +1,253 @@
-import { escapeControls } from '../lib/escape.js';
-import { formatSize } from '../lib/units.js';
-import { formatDuration, type Stats } from './stats.js';
+import cliProgress, { type GenericBar, type MultiBar, type Options, type Params, type SingleBar } from 'cli-progress';
+import { clip, headText, knownTotal, titleText, transferText, type ProgressStats } from './progress-lines.js';
+import type { Stats, Transfer } from './stats.js';
+
+// A CommonJS module whose nested exports Node cannot import by name.
+const { Format, MultiBar: MultiBarClass } = cliProgress;
 
 const ESC = '\x1b[';
 const BAR_WIDTH = 24;
+/** The width plain lines are cut to by cli-progress (a pipe or a file has none: nothing is cut). */
+const PLAIN_WIDTH = 1_000_000;
+
+export interface ProgressOptions {
+  /** --progress-terminal-title: the percentage and ETA in the terminal's title as well. */
+  title?: boolean;
+  /** How often the plain lines are written when the stream is not a terminal. */
+  plainEveryMs?: number;
+}
+
+/** What a line of the display shows: a running transfer, nothing (a line that could not be removed), or (neither) the totals. */
+interface Row {
+  transfer?: Transfer;
+  blank?: boolean;
+}
 
 /** The display drawn now, if any: its cursor is hidden until it stops. */
 let shown: Progress | undefined;
 
 /**
- * For an exit that skips the display's stop() (a second Ctrl-C quits at once): shows the
- * cursor again, below the last frame, so the shell's prompt is not left without one.
- * Synchronous (stderr on a terminal is written synchronously), so it lands before the exit.
+ * For an exit that skips the display's stop() (a second Ctrl-C quits at once): writes the
+ * lines still held, shows the cursor again below the last frame, so the shell's prompt is
+ * not left without one. Synchronous (stderr on a terminal is written synchronously), so it
+ * lands before the exit.
  */
 export function restoreTerminal(): void {
   shown?.abandon();
 }
 
 /**
- * The -P display: a bar with bytes, files, speed and ETA plus one line per running
- * transfer, drawn at the bottom of the terminal. It only reads the stats.
+ * What cli-progress writes to: held, and written to the real stream in one piece when a
+ * frame is complete, so that a frame is never seen half drawn and costs one write.
+ */
+class FrameWriter {
+  private held = '';
+
+  constructor(private readonly out: NodeJS.WriteStream) {}
+
+  get isTTY(): boolean {
+    return this.out.isTTY === true;
+  }
+
+  get columns(): number {
+    return this.out.isTTY ? this.out.columns || 80 : PLAIN_WIDTH;
+  }
+
+  write(chunk: string): boolean {
+    this.held += chunk;
+    return true;
+  }
+
+  flush(): void {
+    if (this.held === '') return;
+    const text = this.held;
+    this.held = '';
+    this.out.write(text);
+  }
+}
+
+/**
+ * The -P display, drawn by cli-progress: a bar with bytes, rate, ETA and the counts, and
+ * one line per running transfer (at most `slots`). It only reads the stats.
  *
- * Log lines go through log(): the display is erased, the line written in its place at
- * once (synchronously, so none is held back and none can be lost when the run ends), and
- * the display redrawn below after the burst of lines, not after each one.
+ * In a terminal it is redrawn at the bottom a few times a second. Log lines given to log()
+ * are held until the next frame, which writes them above the display, whole (autowrap is on
+ * for them, off for the display's lines, which are cut to the width instead) and in order;
+ * stop() and abandon() write the ones still held before the last frame. Anywhere else (a
+ * pipe, a file) the same lines are written as plain text every `plainEveryMs`, log lines
+ * between them as they come.
  */
 export class Progress {
-  /** Lines of the display on the screen now; 0 when erased. */
-  private drawn = 0;
-  private timer: NodeJS.Timeout | undefined;
-  private redraw: NodeJS.Immediate | undefined;
-  private active = false;
+  private bars: MultiBar | undefined;
+  private head: SingleBar | undefined;
+  /** The transfer lines, in the order cli-progress draws them, below the head. */
+  private readonly rows: SingleBar[] = [];
+  private readonly frames: FrameWriter;
+  private readonly tty: boolean;
+  /** The title last written; '' when none was. */
+  private title = '';
 
   constructor(
     private readonly stats: Stats,
     private readonly stream: NodeJS.WriteStream = process.stderr,
     private readonly slots = 4,
-  ) {}
+    private readonly options: ProgressOptions = {},
+  ) {
+    this.frames = new FrameWriter(stream);
+    this.tty = stream.isTTY === true;
+  }
 
-  start(intervalMs = 500): void {
-    this.active = true;
+  /** Draws the first frame now, and then one every `intervalMs` in a terminal. */
+  start(intervalMs = 250): void {
+    if (this.bars) return;
+    const bars = new MultiBarClass({
+      stream: this.frames as unknown as NodeJS.WritableStream,
+      fps: 1000 / intervalMs,
+      noTTYOutput: true,
+      notTTYSchedule: this.options.plainEveryMs ?? 1000,
+      hideCursor: true,
+      // Off while the display is drawn; log lines turn it back on for themselves (below).
+      linewrap: false,
+      // Every frame starts by erasing the last one (below), so every line is drawn again.
+      forceRedraw: true,
+      emptyOnZero: true,
+      // The runner handles the signals: the first one stops the transfers, not the display.
+      gracefulExit: false,
+      barsize: BAR_WIDTH,
+      barCompleteChar: '█',
+      barIncompleteChar: '░',
+      format: (options: Options, params: Params, row: Row) => {
+        try {
+          return this.line(options, params, row);
+        } catch {
+          return ''; // as for sync() below
+        }
+      },
+    });
+    this.bars = bars;
+    // A throw in sync() or line() would come out of cli-progress's timer and end the
+    // process: the display is not worth a run. The frame is drawn from the values set
+    // before, or a line is left blank, and the next frame tries again.
+    bars.on('update-pre', () => {
+      try {
+        this.sync();
+      } catch {
+        // See above.
+      }
+    });
+    if (this.tty) {
+      // The cursor is at the top of the last frame. cli-progress would erase only its first
+      // line before the held log lines, so a short log line would keep the end of a display
+      // line, and a frame with fewer transfers would leave the last ones below it.
+      bars.on('redraw-pre', () => this.frames.write(`${ESC}J${ESC}?7h`));
+      bars.on('redraw-post', () => this.writeTitle());
+      // stop() turned autowrap on before drawing the last frame, which the head turned off.
+      bars.on('stop', () => this.frames.write(`${ESC}?7h`));
+    }
+    bars.on('update-post', () => this.frames.flush());
+    bars.on('stop', () => this.frames.flush());
+    const head = bars.create(0, 0, {} satisfies Row);
+    // The head is drawn first in every frame: from there to the frame's end autowrap is off.
+    if (this.tty) head.on('redraw-pre', () => this.frames.write(`${ESC}?7l`));
+    this.head = head;
     shown = this;
-    this.stream.write(`${ESC}?25l`);
-    this.render();
-    this.timer = setInterval(() => this.render(), intervalMs);
+    bars.update();
   }
 
   /** Writes log text (whole lines) above the display. */
   log(text: string): void {
-    if (!this.active) {
+    if (!this.bars || !this.tty) {
       this.stream.write(text);
       return;
     }
-    this.stream.write(this.erase() + text);
-    this.redraw ??= setImmediate(() => {
-      this.redraw = undefined;
-      this.render();
-    });
+    this.bars.log(text.endsWith('\n') ? text : `${text}\n`);
   }
 
-  /** Draws the display from the current stats in place of the one shown. */
+  /** Draws a frame now from the current stats, with the log lines held until now. */
   render(): void {
-    if (!this.active) return;
-    const lines = this.frame();
-    const width = Math.max(20, (this.stream.columns || 80) - 1);
-    // With autowrap off a line too wide (double-width characters) is clipped by the
-    // terminal instead of wrapping, which would throw off the count of lines to erase.
-    this.stream.write(`${this.erase()}${ESC}?7l${lines.map((l) => clip(l, width)).join('\n')}${ESC}?7h`);
-    this.drawn = lines.length;
+    this.bars?.update();
   }
 
-  /** Leaves the last frame on the screen and the cursor below it. */
+  /** Writes the log lines still held and the last frame, which stays on the screen, the cursor below it. */
   stop(): void {
-    if (!this.active) return;
-    if (this.timer) clearInterval(this.timer);
-    if (this.redraw) clearImmediate(this.redraw);
-    this.redraw = undefined;
-    this.render();
-    this.active = false;
-    this.drawn = 0;
-    this.stream.write(`\n${ESC}?25h`);
-    if (shown === this) shown = undefined;
-  }
-
-  /** Leaves the frame as it is (no redraw: the process is about to exit) and shows the cursor. */
-  abandon(): void {
-    if (!this.active) return;
-    if (this.timer) clearInterval(this.timer);
-    if (this.redraw) clearImmediate(this.redraw);
-    this.active = false;
-    this.drawn = 0;
-    this.stream.write(`\n${ESC}?25h`);
-    if (shown === this) shown = undefined;
-  }
-
-  /** The escape sequence that erases the display, leaving the cursor where it began. */
-  private erase(): string {
-    if (this.drawn === 0) return '';
-    const up = this.drawn > 1 ? `${ESC}${this.drawn - 1}A` : '';
-    this.drawn = 0;
-    return `\r${up}${ESC}J`;
-  }
-
-  private frame(): string[] {
-    const s = this.stats;
-    // Totals only once something is known about them: "0 B / 1 B" would be made up.
-    const total = Math.max(s.totalBytes, s.bytes);
-    let head = formatSize(s.bytes);
-    if (total > 0) {
-      const pct = Math.floor((s.bytes * 100) / total);
-      const fill = Math.round((pct * BAR_WIDTH) / 100);
-      const eta = s.etaSeconds();
-      head = `${'█'.repeat(fill)}${'░'.repeat(BAR_WIDTH - fill)} ${String(pct).padStart(3)}% | ${head} / ${formatSize(total)}, ${formatSize(Math.round(s.speed()))}/s, ETA ${eta === undefined ? '-' : formatDuration(eta * 1000)}`;
+    const bars = this.bars;
+    if (!bars) return;
+    // cli-progress's stop() draws the bars again but drops the log lines it holds.
+    if (this.tty) bars.update();
+    else this.sync();
+    if (this.title !== '') {
+      this.frames.write('\x1b]0;\x07');
+      this.title = '';
     }
-    const counts = `files ${s.transfers}/${s.totalTransfers}, checks ${s.checks}/${s.totalChecks}${s.errors ? `, errors ${s.errors}` : ''}`;
-    const running = [...s.transferring.values()].slice(0, this.slots);
-    return [
-      `${head} | ${counts}`,
-      ...running.map((t) => ` * ${escapeControls(t.name)}: ${t.size > 0 ? Math.floor((t.bytes * 100) / t.size) : 0}% of ${formatSize(Math.max(t.size, 0))}`),
-    ];
+    bars.stop();
+    this.bars = undefined;
+    if (shown === this) shown = undefined;
+  }
+
+  /**
+   * The same as stop(), for a process about to exit (a second Ctrl-C): nothing logged is
+   * lost, and the cursor is shown again.
+   */
+  abandon(): void {
+    this.stop();
+  }
+
+  /** Sets the bars' values and the transfer lines from the stats, before each frame. */
+  private sync(): void {
+    const bars = this.bars;
+    const head = this.head;
+    if (!bars || !head) return;
+    head.setTotal(knownTotal(this.stats));
+    head.update(this.stats.bytes);
+    const running: Transfer[] = [];
+    for (const t of this.stats.transferring.values()) {
+      if (running.length >= this.slots) break;
+      running.push(t);
+    }
+    while (this.rows.length < running.length) this.rows.push(bars.create(0, 0, {} satisfies Row));
+    if (this.rows.length > running.length && cutLines(bars, this.rows.length + 1, 1 + running.length)) this.rows.length = running.length;
+    this.rows.forEach((row, i) => row.update({ transfer: running[i], blank: running[i] === undefined } satisfies Row));
+  }
+
+  /** cli-progress's format function: the text of one line, cut to the terminal's width. */
+  private line(options: Options, params: Params, row: Row): string {
+    if (row.blank === true) return '';
+    const now = Date.now();
+    if (row.transfer) {
+      const text = transferText(row.transfer, this.stats.rateUnit, now);
+      return this.tty ? clip(text, this.width(params)) : text;
+    }
+    const text = headText(this.stats as ProgressStats, now);
+    if (!this.tty) return text;
+    // The bar only where the numbers fit beside it: they matter more.
+    const width = this.width(params);
+    if (params.total > 0 && BAR_WIDTH + 1 + text.length <= width) return `${Format.BarFormat(params.progress, options)} ${text}`;
+    return clip(text, width);
+  }
+
+  /** The last column is left empty: a character there leaves some terminals' cursor in the next line. */
+  private width(params: Params): number {
+    return Math.max(20, params.maxWidth - 1);
+  }
+
+  private writeTitle(): void {
+    if (this.options.title !== true) return;
+    const title = titleText(this.stats as ProgressStats);
+    if (title === this.title) return;
+    this.frames.write(`\x1b]0;${title}\x07`);
+    this.title = title;
   }
 }
 
-/** The first `width` characters (code points, so no surrogate pair is split). */
-function clip(line: string, width: number): string {
-  const chars = Array.from(line);
-  return chars.length > width ? chars.slice(0, width).join('') : line;
+/**
+ * Takes the display's lines from `keep` on out of the frame about to be drawn. remove()
+ * would draw a frame for each line removed, so they are cut from cli-progress's own list
+ * of lines, a field of its internals (it is pinned to 3.12.0). Should a version without
+ * that list of `count` lines ever be installed, nothing is cut (false): the lines stay, blank.
+ */
+function cutLines(bars: MultiBar, count: number, keep: number): boolean {
+  const list = (bars as unknown as { bars?: unknown }).bars;
+  if (!Array.isArray(list) || list.length !== count) return false;
+  (list as GenericBar[]).splice(keep);
+  return true;
 }
