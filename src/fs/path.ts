@@ -32,14 +32,23 @@ export function parsePath(input: string): ParsedPath {
   if (!onTheFly && (next === undefined || (next !== ':' && next !== ','))) return { kind: 'local', path: input };
   if (!onTheFly && name === '') return { kind: 'local', path: input };
   if (!isValidRemoteName(name)) {
-    throw fsError('usage', `malformed path "${input}": "${name}" is not a valid ${onTheFly ? 'backend' : 'remote'} name`);
+    throw fsError('usage', `malformed path "${shown(input)}": "${name}" is not a valid ${onTheFly ? 'backend' : 'remote'} name`);
   }
   const { params, end } = parseParams(input, i);
   if (input[end] !== ':') {
-    throw fsError('usage', `malformed path "${input}": expected ':' after the ${onTheFly ? 'backend' : 'remote'} options`);
+    throw fsError('usage', `malformed path "${shown(input)}": expected ':' after the ${onTheFly ? 'backend' : 'remote'} options`);
   }
   const rest = input.slice(end + 1);
   return onTheFly ? { kind: 'onTheFly', backend: name, params, path: rest } : { kind: 'remote', name, params, path: rest };
+}
+
+/**
+ * The path as an error message may quote it: the values of options whose names look secret
+ * are masked. The string did not parse, so this goes by pattern, and masks to the end of an
+ * unterminated quote rather than risk showing a key.
+ */
+function shown(input: string): string {
+  return input.replace(/([A-Za-z0-9_-]*(?:secret|pass|token|key|session|credential|sse_customer)[A-Za-z0-9_-]*=)('(?:[^']|'')*'?|"(?:[^"]|"")*"?|[^,:]*)/gi, '$1XXX');
 }
 
 /** Parses ",key=value,key2='quoted, value',flag" starting at input[start]; stops at the first unquoted ':'. */
@@ -52,7 +61,7 @@ function parseParams(input: string, start: number): { params: Record<string, str
     while (i < input.length && /[A-Za-z0-9_-]/.test(input[i]!)) i++;
     const keyText = input.slice(keyStart, i);
     const key = keyText.replace(/-/g, '_');
-    if (key === '') throw fsError('usage', `malformed path "${input}": empty option name in the connection string`);
+    if (key === '') throw fsError('usage', `malformed path "${shown(input)}": empty option name in the connection string`);
     if (input[i] !== '=') {
       params[key] = 'true';
       continue;
@@ -64,7 +73,7 @@ function parseParams(input: string, start: number): { params: Record<string, str
       let value = '';
       i++;
       for (;;) {
-        if (i >= input.length) throw fsError('usage', `malformed path "${input}": unterminated ${quote} quote in option ${key}`);
+        if (i >= input.length) throw fsError('usage', `malformed path "${shown(input)}": unterminated ${quote} quote in option ${key}`);
         if (input[i] === quote) {
           if (input[i + 1] === quote) {
             value += quote;
@@ -86,7 +95,7 @@ function parseParams(input: string, start: number): { params: Record<string, str
         const url = guessUrl(input, valueStart);
         throw fsError(
           'usage',
-          `malformed path "${input}": the value of ${keyText} contains ':' so it must be quoted, as in ${keyText}='${url.replace(/'/g, "''")}'`,
+          `malformed path "${shown(input)}": the value of ${keyText} contains ':' so it must be quoted, as in ${keyText}='${url.replace(/'/g, "''")}'`,
         );
       }
       params[key] = input.slice(valueStart, i);

@@ -68,3 +68,25 @@ describe('parsePath', () => {
     });
   });
 });
+
+describe('malformed connection strings in error messages', () => {
+  it('never quote the value of a secret-looking option, even when the string does not parse', () => {
+    for (const input of [
+      ':s3,secret_access_key=TOPSECRET1,bad key=1:bucket',
+      ":s3,secret_access_key='TOP,SECRET1:bucket",
+      'remote,session_token="TOPSECRET1",:x',
+      ':s3,sse_customer_key=TOPSECRET1,=v:b',
+    ]) {
+      let message = '';
+      try {
+        parsePath(input);
+      } catch (err) {
+        expect(err).toBeInstanceOf(FsError);
+        message = (err as Error).message;
+      }
+      expect(message, input).toMatch(/^malformed path /);
+      expect(message, input).not.toContain('TOPSECRET1');
+      expect(message, input).not.toContain('SECRET1');
+    }
+  });
+});
