@@ -26,7 +26,7 @@ function maxAgeMs(text: string | undefined): number | undefined {
 export const cleanup: CommandDef = {
   name: 'cleanup',
   args: ['remote:path'],
-  summary: 'Clean up the remote if possible.',
+  summary: 'Remove what interrupted runs left: unfinished uploads, temporary files.',
   description:
     'Removes what interrupted transfers left behind. On S3: aborts the unfinished multipart uploads below the path that were started more than --max-age ago (default 24h), whoever started them, as rclone does, and deletes the journals nclone keeps to resume its own; an interrupted nclone upload younger than that is kept for the next run to resume, unless its source file is gone. On a local path: removes the temporary files of interrupted downloads. With --dry-run, only says what it would remove.',
   examples: [

@@ -4,7 +4,7 @@ import { allRemotes } from './config/show.js';
 export const listremotes: CommandDef = {
   name: 'listremotes',
   args: [],
-  summary: 'List the remotes in the config file and the environment.',
+  summary: 'Print the names of the remotes in the config file and the environment.',
   description: 'Prints one remote per line as "name:"; with --long, its type too. Remotes defined only by NCLONE_CONFIG_<NAME>_TYPE are included.',
   flags: [{ spec: '--long', help: 'Show the type as well as names' }],
   examples: [{ command: 'nclone listremotes --long' }],

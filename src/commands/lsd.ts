@@ -6,7 +6,7 @@ import { walk } from '../operations/walk.js';
 export const lsd: CommandDef = {
   name: 'lsd',
   args: ['remote:path'],
-  summary: 'List all directories/containers/buckets in the path.',
+  summary: 'Print the directories (or buckets) in the path.',
   description:
     'Lists the directories directly inside the path (with -R, all of them): size (-1), modification time, number of items (-1 when unknown) and name. On the root of a bucket-based remote it lists the buckets.',
   examples: [

@@ -5,7 +5,7 @@ import { fsError } from '../fs/errors.js';
 export const mkdir: CommandDef = {
   name: 'mkdir',
   args: ['remote:path'],
-  summary: 'Make the path if it does not already exist.',
+  summary: 'Create the directory (or bucket) if it does not exist.',
   description: 'Creates the directory (and its parents); on a bucket-based remote, creates the bucket. Succeeds if it exists already.',
   examples: [
     { command: 'nclone mkdir /mnt/backup/work' },

@@ -4,7 +4,7 @@ import { packageVersion } from '../cli/package-version.js';
 export const version: CommandDef = {
   name: 'version',
   args: [],
-  summary: 'Show the version number.',
+  summary: 'Print the version of nclone and of Node.js.',
   description: 'Prints the version of nclone and of the Node.js runtime it runs on.',
   examples: [{ command: 'nclone version' }],
   noConfig: true,

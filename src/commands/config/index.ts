@@ -7,7 +7,7 @@ import { configDump, configFile, configProviders, configRedacted, configShow, co
 export const config: CommandDef = {
   name: 'config',
   args: [],
-  summary: 'Enter an interactive configuration session, or manage remotes.',
+  summary: 'Create and edit remotes: an interactive wizard, or subcommands for scripts.',
   description:
     'Without a subcommand, starts the interactive wizard (it needs a terminal). For scripts: config create, update, delete, show, redacted, dump, file, touch, providers and encryption.',
   examples: [
