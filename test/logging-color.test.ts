@@ -25,6 +25,8 @@ beforeAll(() => {
   env = cleanEnv(path.join(base, 'home'), { TERM: 'xterm-256color' });
   delete env.NO_COLOR;
   delete env.FORCE_COLOR;
+  // Node turns colours off on a terminal when CI is set (CI runs the suite with CI=true).
+  delete env.CI;
   conf = path.join(base, 'encrypted.conf');
   writeFileSync(conf, encryptConfig('[here]\ntype = local\n', 'colour-test'));
   mkdirSync(path.join(base, 'src'));
