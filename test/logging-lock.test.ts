@@ -8,13 +8,12 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { scratchTrees } from './helpers/scratch.js';
 import { NCLONE, cleanEnv, run, type RunResult } from './helpers/run.js';
 
 let base: string;
 let env: NodeJS.ProcessEnv;
-let n = 0;
 const sleepers: ChildProcess[] = [];
 
 beforeAll(() => {
@@ -28,23 +27,12 @@ afterAll(() => {
   rmSync(base, { recursive: true, force: true });
 });
 
-function fresh(name: string): string {
-  return path.join(base, `${++n}-${name}`);
-}
+const { fresh, tree, slowTree: slowFiles } = scratchTrees(() => base);
+/** A source whose copy takes seconds under --bwlimit: time to interrupt it. */
+const slowTree = (files = 2, size = 4 * 1024 * 1024) => slowFiles(files, size);
 
-function tree(names: string[], size = 100): string {
-  const dir = fresh('src');
-  mkdirSync(dir);
-  names.forEach((name, i) => writeFileSync(path.join(dir, name), Buffer.alloc(size, i)));
-  return dir;
-}
 
-function slowTree(files = 2, size = 4 * 1024 * 1024): string {
-  const dir = fresh('slow');
-  mkdirSync(dir);
-  for (let i = 0; i < files; i++) writeFileSync(path.join(dir, `big${i}.bin`), randomBytes(size));
-  return dir;
-}
+
 
 const nclone = (args: string[], extra: Record<string, string> = {}) => run('node', [NCLONE, ...args], { ...env, ...extra }, { timeoutMs: 60_000 });
 

@@ -6,14 +6,13 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { scratchTrees } from './helpers/scratch.js';
 import { NCLONE, cleanEnv, run, type RunResult } from './helpers/run.js';
 import { makeCli, removeBuckets, uniqueBucket, type Cli } from './s3/helpers-cli.js';
 
 let base: string;
 let env: NodeJS.ProcessEnv;
-let n = 0;
 
 beforeAll(() => {
   base = mkdtempSync(path.join(os.tmpdir(), 'nclone-summary-'));
@@ -23,24 +22,12 @@ beforeAll(() => {
 
 afterAll(() => rmSync(base, { recursive: true, force: true }));
 
-function fresh(name: string): string {
-  return path.join(base, `${++n}-${name}`);
-}
-
-function tree(names: string[], size = 100): string {
-  const dir = fresh('src');
-  mkdirSync(dir);
-  names.forEach((name, i) => writeFileSync(path.join(dir, name), Buffer.alloc(size, i)));
-  return dir;
-}
-
+const { fresh, tree, slowTree: slowFiles } = scratchTrees(() => base);
 /** A source whose copy takes seconds under --bwlimit: time to interrupt it. */
-function slowTree(files = 4, size = 8 * 1024 * 1024): string {
-  const dir = fresh('slow');
-  mkdirSync(dir);
-  for (let i = 0; i < files; i++) writeFileSync(path.join(dir, `big${i}.bin`), randomBytes(size));
-  return dir;
-}
+const slowTree = (files = 4, size = 8 * 1024 * 1024) => slowFiles(files, size);
+
+
+
 
 const nclone = (args: string[], extra: Record<string, string> = {}) => run('node', [NCLONE, ...args], { ...env, ...extra }, { timeoutMs: 60_000 });
 

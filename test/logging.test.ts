@@ -7,12 +7,12 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, sym
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { scratchTrees } from './helpers/scratch.js';
 import { NCLONE, cleanEnv, run } from './helpers/run.js';
 import { makeCli, removeBuckets, uniqueBucket, type Cli } from './s3/helpers-cli.js';
 
 let base: string;
 let env: NodeJS.ProcessEnv;
-let n = 0;
 
 beforeAll(() => {
   base = mkdtempSync(path.join(os.tmpdir(), 'nclone-logging-'));
@@ -22,16 +22,9 @@ beforeAll(() => {
 
 afterAll(() => rmSync(base, { recursive: true, force: true }));
 
-function fresh(name: string): string {
-  return path.join(base, `${++n}-${name}`);
-}
+const { fresh, tree } = scratchTrees(() => base);
 
-function tree(names: string[], size = 100): string {
-  const dir = fresh('src');
-  mkdirSync(dir);
-  names.forEach((name, i) => writeFileSync(path.join(dir, name), Buffer.alloc(size, i)));
-  return dir;
-}
+
 
 const nclone = (args: string[], extra: Record<string, string> = {}) => run('node', [NCLONE, ...args], { ...env, ...extra });
 const rclone = (args: string[]) => run('rclone', ['--config', '/dev/null', ...args], env);
