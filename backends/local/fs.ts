@@ -1,4 +1,4 @@
-import { promises as fsp, close, futimes, open, write, type BigIntStats } from 'node:fs';
+import { promises as fsp, close, open, write, type BigIntStats } from 'node:fs';
 import * as path from 'node:path';
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
@@ -6,9 +6,11 @@ import type { ConfigMap } from '../../src/fs/configmap.js';
 import type { NewFsResult } from '../../src/fs/registry.js';
 import type { CallOptions, CleanupOptions, Dir, Entry, Features, Fs, HashType, Obj, PutOptions, SrcInfo, Timestamp, WriterAt } from '../../src/fs/types.js';
 import { LocalWriterAt } from './writer.js';
+import { applyMetadata } from './metadata.js';
 import { corrupted, fsError } from '../../src/fs/errors.js';
 import { logError, logNotice } from '../../src/lib/log.js';
-import { LocalObject, floorToMicros, setTimes, timeArg } from './object.js';
+import { LocalObject } from './object.js';
+import { floorToMicros, setTimes } from './times.js';
 import { abortError, checkSignal, mapError } from './errors.js';
 import { cleanupTree, forgetSwept, isTempName, registerTemp, sweepDir, sweepOnce, tempName, unregisterTemp } from './tempfiles.js';
 import { decodeName, localPath } from './encoding.js';
@@ -18,7 +20,6 @@ export const LINK_SUFFIX = '.rclonelink';
 
 const fdOpen = (p: string, flags: string) => new Promise<number>((res, rej) => open(p, flags, 0o666, (e, fd) => (e ? rej(e) : res(fd))));
 const fdClose = (fd: number) => new Promise<void>((res, rej) => close(fd, (e) => (e ? rej(e) : res())));
-const fdTimes = (fd: number, a: number, m: number) => new Promise<void>((res, rej) => futimes(fd, a, m, (e) => (e ? rej(e) : res())));
 
 async function writeAll(fd: number, buf: Buffer): Promise<void> {
   for (let off = 0; off < buf.length; ) {
@@ -161,6 +162,7 @@ export class LocalFs implements Fs {
     const expected = declaredHashes(src);
     const hashers = new Map([...(options.hashes ?? []), ...expected.map(([t]) => t)].map((t) => [t, createHash(t)] as const));
     let bytes = 0;
+    let mtime = src.modTime;
     const signal = options.signal;
     const onAbort = () => data.destroy(signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
     signal?.addEventListener('abort', onAbort, { once: true });
@@ -178,8 +180,7 @@ export class LocalFs implements Fs {
         if (src.size >= 0 && bytes !== src.size) {
           throw fsError('other', `${src.remote}: corrupted on transfer: expected ${src.size} bytes, got ${bytes}`, { retry: 'retryable' });
         }
-        const t = timeArg(src.modTime);
-        await fdTimes(fd, t, t);
+        mtime = await applyMetadata(fd, src);
       } finally {
         await fdClose(fd);
       }
@@ -195,7 +196,7 @@ export class LocalFs implements Fs {
       signal?.removeEventListener('abort', onAbort);
     }
     // The time is stored floored to the microsecond; no need to stat it back.
-    const obj = new LocalObject(this, src.remote, bytes, floorToMicros(src.modTime));
+    const obj = new LocalObject(this, src.remote, bytes, floorToMicros(mtime));
     obj.rememberHashes(Object.fromEntries([...hashers].map(([t, h]) => [t, h.digest('hex')])));
     return obj;
   }

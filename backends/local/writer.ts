@@ -1,13 +1,14 @@
-import { promises as fsp, close, futimes, open, read, write } from 'node:fs';
+import { promises as fsp, close, open, read, write } from 'node:fs';
 import { createHash, type Hash } from 'node:crypto';
 import type { HashType, Obj, SrcInfo, WriterAt } from '../../src/fs/types.js';
 import { corrupted, fsError } from '../../src/fs/errors.js';
-import { LocalObject, floorToMicros, timeArg, type LocalHome } from './object.js';
+import { LocalObject, type LocalHome } from './object.js';
+import { floorToMicros } from './times.js';
+import { applyMetadata } from './metadata.js';
 import { registerTemp, unregisterTemp } from './tempfiles.js';
 
 const fdOpen = (p: string) => new Promise<number>((res, rej) => open(p, 'wx+', 0o666, (e, fd) => (e ? rej(e) : res(fd))));
 const fdClose = (fd: number) => new Promise<void>((res, rej) => close(fd, (e) => (e ? rej(e) : res())));
-const fdTimes = (fd: number, t: number) => new Promise<void>((res, rej) => futimes(fd, t, t, (e) => (e ? rej(e) : res())));
 const fdWrite = (fd: number, buf: Buffer, off: number, pos: number) =>
   new Promise<number>((res, rej) => write(fd, buf, off, buf.length - off, pos, (e, n) => (e ? rej(e) : res(n))));
 const fdRead = (fd: number, buf: Buffer, len: number, pos: number) => new Promise<number>((res, rej) => read(fd, buf, 0, len, pos, (e, n) => (e ? rej(e) : res(n))));
@@ -144,12 +145,12 @@ export class LocalWriterAt implements WriterAt {
         if (got !== want) throw corrupted(this.src.remote, type, want, got);
         sums[type] = got;
       }
-      await fdTimes(this.fd, timeArg(this.src.modTime));
+      const mtime = await applyMetadata(this.fd, this.src);
       this.closed = true;
       await fdClose(this.fd);
       await this.rename(this.tmp, this.target);
       unregisterTemp(this.tmp);
-      const obj = new LocalObject(this.home, this.src.remote, this.src.size, floorToMicros(this.src.modTime));
+      const obj = new LocalObject(this.home, this.src.remote, this.src.size, floorToMicros(mtime));
       obj.rememberHashes(sums);
       return obj;
     } catch (err) {

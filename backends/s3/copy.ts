@@ -9,9 +9,10 @@ import {
 } from '@aws-sdk/client-s3';
 import pLimit from 'p-limit';
 import { completed, noResult } from './errors.js';
-import type { CallOptions } from '../../src/fs/types.js';
+import type { CopyOptions } from '../../src/fs/types.js';
+import { headersOf, uploadMeta, type ObjectHeaders } from './metadata.js';
 import type { S3Door } from './door.js';
-import { S3Object, type S3Home } from './object.js';
+import { S3Object, type ObjectMeta, type S3Home } from './object.js';
 import { copySource } from './keys.js';
 import { abortStrays, abortUpload, partSizeFor } from './upload.js';
 import { attemptsOf } from './client.js';
@@ -28,16 +29,23 @@ export async function copyObject(
   home: S3Home,
   src: S3Object,
   dst: { bucket: string; key: string; remote: string },
-  o: CallOptions = {},
+  o: CopyOptions = {},
   /** Headers that replace the remote's own for this copy (settier: the storage class and the source's grants). */
   extra: CopyExtra = {},
 ): Promise<S3Object> {
-  const mtime = await src.modTime(o);
+  let mtime = await src.modTime(o);
   const md5 = await src.hash('md5', o);
-  const meta = { mtime, md5: md5 || undefined, metadata: {} as Record<string, string> };
+  // -M with --metadata-set: the copy gets the metadata given (the source's, amended) instead of the source's own.
+  const given = o.metadata ? await uploadMeta({ remote: dst.remote, size: src.size, modTime: mtime, metadata: o.metadata }) : undefined;
+  if (given) {
+    mtime = given.modTime;
+    if (md5) given.metadata.md5chksum = Buffer.from(md5, 'hex').toString('base64');
+  }
+  const meta: ObjectMeta = { mtime, md5: md5 || undefined, metadata: given?.metadata ?? {}, headers: given?.headers };
+  const directive = given ? { MetadataDirective: 'REPLACE' as const, Metadata: given.metadata, ...given.headers } : { MetadataDirective: 'COPY' as const };
   if (src.size <= door.opt.copyCutoff) {
     const res = await door.send<{ CopyObjectResult?: { ETag?: string } }>(
-      new CopyObjectCommand({ ...door.writeParams(dst.bucket, dst.key), ...extra, CopySource: copySource(src.bucket, src.key), MetadataDirective: 'COPY' }),
+      new CopyObjectCommand({ ...door.writeParams(dst.bucket, dst.key), ...extra, CopySource: copySource(src.bucket, src.key), ...directive }),
       dst.remote,
       'copy to',
       o,
@@ -46,16 +54,14 @@ export async function copyObject(
     if (!res.CopyObjectResult?.ETag) throw noResult(door.name, dst.remote, 'copy to');
     return S3Object.known(home, dst.remote, dst.bucket, dst.key, src.size, res.CopyObjectResult.ETag, meta);
   }
-  // A multipart copy does not carry metadata over: write the source's again.
-  const head = await door.send<{ Metadata?: Record<string, string>; ContentType?: string }>(
-    new HeadObjectCommand({ Bucket: src.bucket, Key: src.key }),
-    src.remote,
-    'read metadata of',
-    o,
-  );
-  meta.metadata = { ...head.Metadata };
+  // A multipart copy does not carry metadata over: write the source's (or the given) again.
+  if (!given) {
+    const head = await door.send<{ Metadata?: Record<string, string> } & ObjectHeaders>(new HeadObjectCommand({ Bucket: src.bucket, Key: src.key }), src.remote, 'read metadata of', o);
+    meta.metadata = { ...head.Metadata };
+    meta.headers = headersOf(head);
+  }
   if (md5 && !meta.metadata.md5chksum) meta.metadata.md5chksum = Buffer.from(md5, 'hex').toString('base64');
-  const create = new CreateMultipartUploadCommand({ ...door.writeParams(dst.bucket, dst.key), ...extra, Metadata: meta.metadata, ContentType: head.ContentType });
+  const create = new CreateMultipartUploadCommand({ ...door.writeParams(dst.bucket, dst.key), ...extra, Metadata: meta.metadata, ...meta.headers });
   const startedAt = Date.now();
   const created = await door.send<{ UploadId?: string }>(create, dst.remote, 'start copy to', o);
   if (!created.UploadId) throw noResult(door.name, dst.remote, 'start copy to');

@@ -5,10 +5,9 @@ import { s3 } from './commands.js';
 import type { ConfigMap } from '../../src/fs/configmap.js';
 import type { NewFsResult } from '../../src/fs/registry.js';
 import type { BackendGlobals } from '../../src/fs/globals.js';
-import type { BackendCommandOptions, CallOptions, CleanupOptions, Dir, Entry, Features, Fs, HashType, ListRCallback, Obj, PutOptions, RemoveFailure, SrcInfo } from '../../src/fs/types.js';
+import type { BackendCommandOptions, CallOptions, CleanupOptions, CopyOptions, Dir, Entry, Features, Fs, HashType, ListRCallback, Obj, PutOptions, RemoveFailure, SrcInfo } from '../../src/fs/types.js';
 import { errorMessage, fsError, isKind, FsError } from '../../src/fs/errors.js';
 import { hasLoneSurrogate } from '../../src/fs/path.js';
-import { toDecimalSeconds } from '../../src/fs/time.js';
 import { escapeControls, quoteName } from '../../src/lib/escape.js';
 import { logError, logNotice } from '../../src/lib/log.js';
 import { makeClientWithFallback, normalizeEndpoint } from './client.js';
@@ -19,6 +18,7 @@ import { S3Object, encryptedEtag, type ObjectMeta } from './object.js';
 import { detectProvider, quirksFor } from './providers.js';
 import { ExactSize, checkStartable, forwardSourceEnd } from './body.js';
 import { DELETE_BATCH, deleteKeys, type DeleteItem } from './batch-delete.js';
+import { uploadMeta } from './metadata.js';
 import { openMetaCache, type MetaCache } from './metacache.js';
 
 export type { S3Options } from './door.js';
@@ -271,8 +271,8 @@ export class S3Fs implements Fs {
     const { bucket, key } = this.split(src.remote);
     if (bucket === '' || key === '') throw fsError('usage', `${this.name}:${src.remote}: can't write an object at the top level: give a bucket`);
     await this.ensureBucket(bucket, options);
-    const metadata: Record<string, string> = { mtime: toDecimalSeconds(src.modTime) };
-    const meta: ObjectMeta = { mtime: src.modTime, metadata };
+    const { metadata, headers, modTime } = await uploadMeta(src);
+    const meta: ObjectMeta = { mtime: modTime, metadata, headers, contentType: headers.ContentType };
     if (src.size >= 0 && src.size < this.opt.uploadCutoff) {
       checkStartable(data, options.signal, src.remote);
       // Up to chunk_size (what a multipart part holds anyway) the body is read into memory:
@@ -282,12 +282,12 @@ export class S3Fs implements Fs {
         const body = await readExactly(data, src.size, src.remote, options.signal);
         const md5 = createHash('md5').update(body).digest();
         const res = await this.door.send<PutAnswer>(
-          s3('PutObject', { ...this.door.writeParams(bucket, key), Body: body, ContentLength: src.size, Metadata: metadata, ContentMD5: this.contentMd5(md5.toString('hex')) }),
+          s3('PutObject', { ...this.door.writeParams(bucket, key), Body: body, ContentLength: src.size, Metadata: metadata, ...headers, ContentMD5: this.contentMd5(md5.toString('hex')) }),
           src.remote,
           'upload',
           options,
         );
-        if (res.ETag && res.ServerDate) this.metaFor(bucket)?.recordPut(key, { size: src.size, etag: res.ETag, serverDateMs: res.ServerDate.getTime(), mtime: src.modTime, md5: md5.toString('hex') });
+        if (res.ETag && res.ServerDate) this.metaFor(bucket)?.recordPut(key, { size: src.size, etag: res.ETag, serverDateMs: res.ServerDate.getTime(), mtime: modTime, md5: md5.toString('hex') });
         return S3Object.known(this, src.remote, bucket, key, src.size, res.ETag ?? '', { ...meta, md5: md5.toString('hex'), etagNotMd5: encryptedEtag(res) });
       }
       const declared = src.hashes?.md5;
@@ -304,7 +304,7 @@ export class S3Fs implements Fs {
       const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
       try {
         const res = await this.door.send<PutAnswer>(
-          s3('PutObject', { ...this.door.writeParams(bucket, key), Body: body, ContentLength: src.size, Metadata: metadata, ContentMD5: declared ? this.contentMd5(declared) : undefined }),
+          s3('PutObject', { ...this.door.writeParams(bucket, key), Body: body, ContentLength: src.size, Metadata: metadata, ...headers, ContentMD5: declared ? this.contentMd5(declared) : undefined }),
           src.remote,
           'upload',
           { signal },
@@ -328,7 +328,7 @@ export class S3Fs implements Fs {
     }
     // Multipart uploads and copies load the SDK's commands: only when one is made.
     const { uploadMultipart } = await import('./upload.js');
-    const res = await uploadMultipart(this.door, { bucket, key, remote: src.remote, size: src.size, metadata, signal: options.signal, origin: src.origin, modTime: src.modTime, hashParts }, data);
+    const res = await uploadMultipart(this.door, { bucket, key, remote: src.remote, size: src.size, metadata, headers, signal: options.signal, origin: src.origin, modTime, hashParts }, data);
     if (res.md5) meta.md5 = res.md5;
     return S3Object.known(this, src.remote, bucket, key, res.size, res.etag, { ...meta, etagNotMd5: res.encrypted });
   }
@@ -412,7 +412,7 @@ export class S3Fs implements Fs {
     this.bucketsChecked.delete(bucket);
   }
 
-  async copy(src: Obj, remote: string, o: CallOptions = {}): Promise<Obj> {
+  async copy(src: Obj, remote: string, o: CopyOptions = {}): Promise<Obj> {
     if (!(src instanceof S3Object)) throw fsError('cantCopy', 'not an S3 object');
     const from = src.fs as S3Fs;
     if (from.door !== this.door && (this.sameConfig === '' || from.sameConfig !== this.sameConfig)) throw fsError('cantCopy', 'not the same S3 remote');

@@ -1,6 +1,7 @@
 import type { BackendCommandDef, BackendDef } from '../../src/fs/registry.js';
 import { S3_OPTIONS } from './options.js';
 import { parseS3Url } from './url.js';
+import type { MetadataHelp } from '../../src/fs/metadata.js';
 
 /**
  * The S3 backend's own commands, as data: `nclone backend help s3` and docs/backends/s3.md
@@ -44,12 +45,26 @@ export const S3_COMMANDS: BackendCommandDef[] = [
   },
 ];
 
+const time = { type: 'RFC 3339', example: '2006-01-02T15:04:05.999999999Z' };
+/** The system metadata keys -M reads and writes (metadata.ts), for help and docs. */
+export const S3_METADATA: Record<string, MetadataHelp> = {
+  btime: { help: 'Time of upload, read from the Last-Modified header', ...time, readOnly: true },
+  'cache-control': { help: 'Cache-Control header', type: 'string', example: 'no-cache' },
+  'content-disposition': { help: 'Content-Disposition header', type: 'string', example: 'inline' },
+  'content-encoding': { help: 'Content-Encoding header', type: 'string', example: 'gzip' },
+  'content-language': { help: 'Content-Language header', type: 'string', example: 'en-US' },
+  'content-type': { help: 'Content-Type header', type: 'string', example: 'text/plain' },
+  mtime: { help: 'Time of last modification, kept in X-Amz-Meta-Mtime', ...time },
+  tier: { help: 'Storage class of the object', type: 'string', example: 'GLACIER', readOnly: true },
+};
+
 export const s3Backend: BackendDef = {
   name: 's3',
   description: 'Amazon S3 and S3-compatible storage (Ceph, MinIO, Wasabi, DigitalOcean Spaces, ...)',
   options: S3_OPTIONS,
   url: { schemes: ['s3'], parse: (rest) => parseS3Url(rest) },
   commands: S3_COMMANDS,
+  metadata: S3_METADATA,
   // The AWS SDK is large: it loads only when an S3 path is used.
   load: () => import('./fs.js'),
 };

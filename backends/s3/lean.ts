@@ -187,7 +187,7 @@ const METHOD: Record<LeanOp, string> = {
 const ALLOWED: Record<LeanOp, ReadonlySet<string>> = {
   HeadObject: new Set(['Bucket', 'Key']),
   GetObject: new Set(['Bucket', 'Key', 'Range']),
-  PutObject: new Set(['Bucket', 'Key', 'Body', 'ContentLength', 'ContentMD5', 'Metadata', 'ACL', 'StorageClass', 'ServerSideEncryption', 'SSEKMSKeyId']),
+  PutObject: new Set(['Bucket', 'Key', 'Body', 'ContentLength', 'ContentMD5', 'Metadata', 'ContentType', 'CacheControl', 'ContentDisposition', 'ContentEncoding', 'ContentLanguage', 'ACL', 'StorageClass', 'ServerSideEncryption', 'SSEKMSKeyId']),
   ListObjectsV2: new Set(['Bucket', 'Prefix', 'Delimiter', 'MaxKeys', 'EncodingType', 'ContinuationToken']),
   ListObjects: new Set(['Bucket', 'Prefix', 'Delimiter', 'MaxKeys', 'EncodingType', 'Marker']),
   ListBuckets: new Set([]),
@@ -205,8 +205,12 @@ function toRequest(op: LeanOp, i: Record<string, any>): { method: string; query:
       if (i.Range) headers.range = i.Range;
       break;
     case 'PutObject':
-      // What the SDK sends for a PutObject without a ContentType.
-      headers['content-type'] = 'application/octet-stream';
+      // Without a ContentType, what the SDK sends.
+      headers['content-type'] = i.ContentType ?? 'application/octet-stream';
+      if (i.CacheControl) headers['cache-control'] = i.CacheControl;
+      if (i.ContentDisposition) headers['content-disposition'] = i.ContentDisposition;
+      if (i.ContentEncoding) headers['content-encoding'] = i.ContentEncoding;
+      if (i.ContentLanguage) headers['content-language'] = i.ContentLanguage;
       // Content-MD5 has the server check every byte: hashing them again for the signature
       // (SHA-256) would add CPU and no protection.
       if (i.ContentMD5) headers['content-md5'] = i.ContentMD5;

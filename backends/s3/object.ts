@@ -1,7 +1,7 @@
 import { PassThrough, Readable } from 'node:stream';
 import type { GetObjectAclCommandOutput, HeadObjectCommandOutput } from '@aws-sdk/client-s3';
 import { s3 } from './commands.js';
-import type { CallOptions, Fs, HashType, Obj, OpenOptions, PutOptions, SrcInfo, Timestamp } from '../../src/fs/types.js';
+import type { CallOptions, Fs, HashType, Metadata, Obj, OpenOptions, PutOptions, SrcInfo, Timestamp } from '../../src/fs/types.js';
 import { FsError, errorMessage, fsError } from '../../src/fs/errors.js';
 import { logNotice } from '../../src/lib/log.js';
 import { echo, mapS3Error } from './errors.js';
@@ -9,12 +9,15 @@ import { fromDecimalSeconds, toDecimalSeconds } from '../../src/fs/time.js';
 import type { S3Door } from './door.js';
 import { copySource } from './keys.js';
 import type { CachedMeta, MetaCache } from './metacache.js';
+import { headersOf, readMeta, type ObjectHeaders } from './metadata.js';
 
 /** What a HEAD tells beyond the listing. */
 export interface ObjectMeta {
   mtime?: Timestamp;
   md5?: string;
   contentType?: string;
+  /** Content-Type and the other headers -M carries (metadata.ts). */
+  headers?: ObjectHeaders;
   metadata: Record<string, string>;
   restore?: string;
   /** Encrypted with SSE-KMS or a customer key: the ETag is then not the MD5 of the data. */
@@ -139,6 +142,12 @@ export class S3Object implements Obj {
     }
   }
 
+  /** -M: user metadata, the content headers, mtime, btime (LastModified) and tier; a HEAD unless a GET or HEAD told already. */
+  async metadata(o: CallOptions = {}): Promise<Metadata> {
+    const meta = await this.head(o, this.meta?.headers === undefined);
+    return readMeta(meta.metadata, meta.headers ?? {}, this.lastModified, this.tier());
+  }
+
   async open(options: OpenOptions = {}): Promise<Readable> {
     if (this.storageClass === 'GLACIER' || this.storageClass === 'DEEP_ARCHIVE') {
       const meta = await this.head(options);
@@ -190,6 +199,7 @@ export class S3Object implements Obj {
         CopySource: copySource(this.bucket, this.key),
         MetadataDirective: 'REPLACE',
         Metadata: metadata,
+        ...meta.headers,
         ContentType: meta.contentType,
         StorageClass: (this.storageClass as never) ?? door.writeParams(this.bucket, this.key).StorageClass,
       }),
@@ -242,13 +252,14 @@ export class S3Object implements Obj {
 }
 
 /** What a HEAD or GET answer says about an object beyond the listing. */
-function metaOf(head: Pick<HeadObjectCommandOutput, 'Metadata' | 'ContentType' | 'Restore' | 'ServerSideEncryption' | 'SSECustomerAlgorithm'>): ObjectMeta {
+function metaOf(head: Pick<HeadObjectCommandOutput, 'Metadata' | 'ContentType' | 'CacheControl' | 'ContentDisposition' | 'ContentEncoding' | 'ContentLanguage' | 'Restore' | 'ServerSideEncryption' | 'SSECustomerAlgorithm'>): ObjectMeta {
   const metadata = head.Metadata ?? {};
   const md5b64 = metadata.md5chksum;
   return {
     mtime: metadata.mtime !== undefined ? fromDecimalSeconds(metadata.mtime) : undefined,
     md5: md5b64 ? Buffer.from(md5b64, 'base64').toString('hex') : undefined,
     contentType: head.ContentType,
+    headers: headersOf(head),
     metadata,
     restore: head.Restore,
     etagNotMd5: encryptedEtag(head),

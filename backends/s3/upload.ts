@@ -18,6 +18,7 @@ import { logDebug, logInfo, logNotice } from '../../src/lib/log.js';
 import type { S3Door } from './door.js';
 import { attemptsOf } from './client.js';
 import { completed, mapS3Error, noResult } from './errors.js';
+import type { ObjectHeaders } from './metadata.js';
 import { appendPart, createJournal, deleteJournal, listJournals, metaHash, readJournal, removeStaleTemps, sourceExists, type Journal, type SourceIdentity, type UploadPlace } from './journal.js';
 import { checkParts, etagMd5, type SentPart } from './parts.js';
 import { encryptedEtag } from './object.js';
@@ -79,6 +80,8 @@ export interface MultipartTarget {
   /** -1 when unknown. */
   size: number;
   metadata: Record<string, string>;
+  /** Content-Type and the other headers (metadata.ts). */
+  headers?: ObjectHeaders;
   signal?: AbortSignal;
   /** Where the data comes from, and its mtime: what identifies the source to resume from. */
   origin?: string;
@@ -374,7 +377,7 @@ class MultipartUpload {
   }
 
   private async create(): Promise<void> {
-    const cmd = new CreateMultipartUploadCommand({ ...this.door.writeParams(this.t.bucket, this.t.key), Metadata: this.t.metadata });
+    const cmd = new CreateMultipartUploadCommand({ ...this.door.writeParams(this.t.bucket, this.t.key), Metadata: this.t.metadata, ...this.t.headers });
     const startedAt = Date.now();
     const res = await this.door.send<{ UploadId?: string }>(cmd, this.t.remote, 'start upload of', { signal: this.signal });
     if (!res.UploadId) throw fsError('other', `start upload of ${this.door.name}:${this.t.remote}: the server answered without an upload id`, { retry: 'retryable' });
@@ -539,6 +542,7 @@ class MultipartUpload {
       Body: body,
       ContentLength: body.length,
       Metadata: this.t.metadata,
+      ...this.t.headers,
       ContentMD5: this.contentMd5 ? md5.toString('base64') : undefined,
     });
     if (this.contentMd5) unsignedPayload(cmd);

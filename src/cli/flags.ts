@@ -57,6 +57,8 @@ export const GLOBAL_FLAGS: FlagDef[] = [
   { name: 'ca-cert', type: 'strings', arg: 'FILE', help: 'CA certificate (PEM) used to verify servers, in place of the system ones', group: 'general' },
   { name: 'multi-thread-streams', type: 'int', arg: 'N', default: 4, help: 'Ranged streams used to download one large file to local disk (0 or 1 to turn off)', group: 'copy' },
   { name: 'multi-thread-cutoff', type: 'size', arg: 'SIZE', default: '250Mi', help: 'Files at least this large are downloaded to local disk with several streams', group: 'copy' },
+  { name: 'metadata', short: 'M', type: 'bool', help: 'Copy metadata (S3 headers and user metadata, file mode and owner) with each file (see docs/metadata.md)', group: 'copy' },
+  { name: 'metadata-set', type: 'strings', arg: 'KEY=VALUE', help: 'Add this metadata to every file uploaded with -M (may be repeated)', group: 'copy' },
   { name: 'check-first', type: 'bool', help: 'Do every check before starting any transfer', group: 'copy' },
   { name: 'no-traverse', type: 'bool', help: "Don't list the destination: look each source file up in it (copy and move; ignored by sync)", group: 'copy' },
   { name: 'max-duration', type: 'duration', arg: 'DURATION', default: '0', help: 'Stop transferring after this long, e.g. 1h30m; 0 for no limit (see --cutoff-mode)', group: 'copy' },

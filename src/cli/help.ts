@@ -180,6 +180,10 @@ export function backendHelp(name: string): string {
   ];
   if (basic.length) out.push('Options:', table(basic.map((o) => optionRow(def.name, o))), '');
   if (advanced.length) out.push('Advanced options:', table(advanced.map((o) => optionRow(def.name, o))), '');
+  if (def.metadata) {
+    const rows = Object.entries(def.metadata).map(([k, m]) => [k, `${m.help} (${m.type}, e.g. ${m.example})${m.readOnly ? ', read only' : ''}`] as [string, string]);
+    out.push('System metadata (-M, see docs/metadata.md):', table(rows), '');
+  }
   return out.join('\n');
 }
 

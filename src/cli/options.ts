@@ -1,4 +1,5 @@
 import { fsError } from '../fs/errors.js';
+import { parseMetadataSet } from '../fs/metadata.js';
 import { parseBool, parseBwLimit, parseDuration, parseSize, ValueError } from '../lib/units.js';
 import type { Env } from '../config/config.js';
 import { DEFAULT_OPTIONS, type OperationOptions } from '../operations/context.js';
@@ -180,6 +181,8 @@ export function operationOptions(v: FlagValues): OperationOptions {
     suffix: str(v, 'suffix') ?? '',
     multiThreadStreams: int(v, 'multi-thread-streams', DEFAULT_OPTIONS.multiThreadStreams, 0),
     multiThreadCutoff: sizeOr(v, 'multi-thread-cutoff', DEFAULT_OPTIONS.multiThreadCutoff),
+    metadata: bool(v, 'metadata'),
+    metadataSet: parseMetadataSet((v[flagKey('metadata-set')] as string[] | undefined) ?? []),
     ...engineOptions(v),
   };
 }

@@ -9,7 +9,7 @@ export const lsjson: CommandDef = {
   args: ['remote:path'],
   summary: "Print files and directories as a JSON array with rclone's field names.",
   description:
-    'Prints a JSON array with one object per directory and file, one per line, with rclone\'s fields: Path (relative to the path given), Name, Size (-1 for directories), MimeType, ModTime (RFC 3339 in local time, with as many fractional digits as the remote keeps), IsDir, Hashes (with --hash or --hash-type), Tier (the storage class, on S3) and IsBucket (for buckets at the root of a bucket-based remote). ' +
+    'Prints a JSON array with one object per directory and file, one per line, with rclone\'s fields: Path (relative to the path given), Name, Size (-1 for directories), MimeType, ModTime (RFC 3339 in local time, with as many fractional digits as the remote keeps), IsDir, Hashes (with --hash or --hash-type), Tier (the storage class, on S3) IsBucket (for buckets at the root of a bucket-based remote) and, with -M, Metadata (see docs/metadata.md). ' +
     'Lists only the top directory unless -R (or --max-depth) is given. On S3, MimeType and ModTime each cost a request per object unless they are cached: --no-mimetype and --no-modtime skip them (ModTime is then ""). Filters apply.',
   flags: [
     { spec: '-R, --recursive', help: 'Recurse into the listing' },
@@ -39,7 +39,7 @@ export const lsjson: CommandDef = {
       env.ctx,
       fs,
       file,
-      { recurse: f.recursive === true, noModTime: f.modtime === false, noMimeType: f.mimetype === false, hashTypes: types, dirsOnly: f.dirsOnly === true, filesOnly: f.filesOnly === true },
+      { recurse: f.recursive === true, noModTime: f.modtime === false, noMimeType: f.mimetype === false, hashTypes: types, dirsOnly: f.dirsOnly === true, filesOnly: f.filesOnly === true, metadata: env.ctx.opt.metadata },
       async (item) => {
         if (!opened) {
           opened = true;
@@ -71,5 +71,6 @@ function itemJson(item: ListItem, digits: number): string {
   if (hashes.length > 0) parts.push(`"Hashes":{${hashes.map(([k, v]) => `${jsonString(k)}:${jsonString(v)}`).join(',')}}`);
   if (item.tier !== '') parts.push(`"Tier":${jsonString(item.tier)}`);
   if (item.isBucket) parts.push('"IsBucket":true');
+  if (item.metadata) parts.push(`"Metadata":{${Object.keys(item.metadata).sort().map((k) => `${jsonString(k)}:${jsonString(item.metadata![k]!)}`).join(',')}}`);
   return `{${parts.join(',')}}`;
 }

@@ -2,6 +2,7 @@ import type { Fs } from './types.js';
 import type { OptionDef } from './options.js';
 import type { ConfigMap } from './configmap.js';
 import type { BackendGlobals } from './globals.js';
+import type { MetadataHelp } from './metadata.js';
 
 /** What a backend module exports: its description and a constructor. */
 export interface BackendModule {
@@ -28,6 +29,8 @@ export interface BackendDef {
   options: OptionDef[];
   /** URL schemes this backend takes (s3://...) and how a URL becomes a root and options. */
   url?: { schemes: string[]; parse(rest: string, scheme: string): UrlRemote };
+  /** The system metadata keys -M reads and writes (src/fs/metadata.ts), for help and docs. */
+  metadata?: Record<string, MetadataHelp>;
   /** Its own commands, run with `nclone backend NAME remote:` through Fs.command. */
   commands?: BackendCommandDef[];
   load(): Promise<BackendModule>;

@@ -4,6 +4,9 @@ import type { Readable } from 'node:stream';
 export type Timestamp = bigint;
 
 export type HashType = 'md5' | 'sha1';
+
+/** rclone's metadata: lower-case keys to strings (src/fs/metadata.ts, docs/metadata.md). */
+export type Metadata = Record<string, string>;
 export const ALL_HASHES: readonly HashType[] = ['md5', 'sha1'];
 
 /** What a writer needs to know about the thing being written. */
@@ -33,6 +36,14 @@ export interface SrcInfo {
    * state about an upload across runs (a resumable multipart upload's journal).
    */
   origin?: string;
+  /**
+   * -M: what to store beside the data. System keys the backend understands (mtime,
+   * content-type, mode, ...) set those properties, mtime winning over modTime; the others are
+   * kept as user metadata where the backend can. Undefined when -M is off.
+   */
+  metadata?: Metadata;
+  /** The Content-Type the source stores (S3), carried across even without -M, as rclone does. */
+  mimeType?: string;
 }
 
 /**
@@ -51,6 +62,11 @@ export interface OpenOptions extends CallOptions {
   start?: number;
   /** Last byte to read (inclusive), like an HTTP Range. */
   end?: number;
+}
+
+export interface CopyOptions extends CallOptions {
+  /** Replaces the copy's metadata (-M with --metadata-set); without it the source's is kept as it is. */
+  metadata?: Metadata;
 }
 
 export interface PutOptions extends CallOptions {
@@ -79,6 +95,8 @@ export interface Obj {
   tier?(): string | undefined;
   /** The stored Content-Type; may cost a request. '' when none is stored. */
   mimeType?(options?: CallOptions): Promise<string>;
+  /** Everything the backend knows of the object besides its data and hashes (rclone's Metadata); may cost a request. */
+  metadata?(options?: CallOptions): Promise<Metadata>;
 }
 
 export interface Dir {
@@ -132,7 +150,7 @@ export interface Fs {
 
   // Optional capabilities: operations/ checks for them and falls back when absent.
   /** Server-side copy of src (an object of the same backend) to remote. Throws 'cantCopy' to ask for a streamed copy. */
-  copy?(src: Obj, remote: string, options?: CallOptions): Promise<Obj>;
+  copy?(src: Obj, remote: string, options?: CopyOptions): Promise<Obj>;
   /** Server-side move. Throws 'cantMove' to ask for copy + delete. */
   move?(src: Obj, remote: string, options?: CallOptions): Promise<Obj>;
   /**

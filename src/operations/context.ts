@@ -1,7 +1,7 @@
 import type { Stats } from '../accounting/stats.js';
 import type { TokenBucket } from '../accounting/stream.js';
 import type { Filter } from '../filter/filter.js';
-import type { Fs } from '../fs/types.js';
+import type { Fs, Metadata } from '../fs/types.js';
 import { logNotice } from '../lib/log.js';
 import type { DestructiveGate } from './interactive.js';
 
@@ -65,6 +65,10 @@ export interface OperationOptions {
   compareDest: string[];
   /** --copy-dest directories as given (not with compareDest). */
   copyDest: string[];
+  /** -M: each copied object takes its source's metadata (src/fs/metadata.ts). */
+  metadata: boolean;
+  /** --metadata-set: added to (and overriding) the source's metadata under -M. */
+  metadataSet: Metadata;
 }
 
 /**
@@ -113,6 +117,8 @@ export const DEFAULT_OPTIONS: OperationOptions = {
   trackRenamesStrategy: 'hash',
   compareDest: [],
   copyDest: [],
+  metadata: false,
+  metadataSet: {},
 };
 
 /** Passed as the first argument of every operation: options, filter, stats, limiter, cancellation. */

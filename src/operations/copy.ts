@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { createHash } from 'node:crypto';
-import type { Fs, HashType, Obj, SrcInfo } from '../fs/types.js';
+import type { Fs, HashType, Metadata, Obj, SrcInfo } from '../fs/types.js';
 import { corrupted, fsError, isKind } from '../fs/errors.js';
 import { AccountingStream } from '../accounting/stream.js';
 import { withRetries } from './retry.js';
@@ -32,7 +32,9 @@ export async function copyObject(ctx: OperationContext, fdst: Fs, dst: Obj | und
   const call = { signal: ctx.signal };
   if (fdst.copy && sameRemote(src.fs, fdst)) {
     try {
-      const obj = await withRetries(() => fdst.copy!(src, remote, call), { attempts: ctx.opt.lowLevelRetries, signal: ctx.signal, what: remote });
+      // A server-side copy keeps the source's metadata as it is; --metadata-set changes it.
+      const amended = async () => (ctx.opt.metadata && Object.keys(ctx.opt.metadataSet).length > 0 ? await sourceMetadata(ctx, src) : undefined);
+      const obj = await withRetries(async () => fdst.copy!(src, remote, { ...call, metadata: await amended() }), { attempts: ctx.opt.lowLevelRetries, signal: ctx.signal, what: remote });
       ctx.stats.serverSideCopies++;
       ctx.stats.serverSideCopyBytes += Math.max(0, src.size);
       // Counted as transferred too, as rclone does, so the summary reaches 100%.
@@ -50,6 +52,7 @@ export async function copyObject(ctx: OperationContext, fdst: Fs, dst: Obj | und
   try {
     // The time is asked once the source is open: a GET's answer carries it (S3), a HEAD less.
     const info: SrcInfo = { remote, size: src.size, modTime: 0n, hash: (t) => src.hash(t, call), origin: originOf(src) };
+    if (ctx.opt.metadata) info.metadata = await sourceMetadata(ctx, src);
     const copy = useStreams(ctx, fdst, src) ? () => multiStreamCopy(ctx, fdst, info, src, transfer) : () => streamCopy(ctx, fdst, dst, info, src, transfer);
     const obj = await withRetries(copy, {
       attempts: ctx.opt.lowLevelRetries,
@@ -62,6 +65,12 @@ export async function copyObject(ctx: OperationContext, fdst: Fs, dst: Obj | und
   } finally {
     ctx.stats.endTransfer(transfer, ok);
   }
+}
+
+/** -M: what the source knows of itself, with --metadata-set on top. */
+async function sourceMetadata(ctx: OperationContext, src: Obj): Promise<Metadata> {
+  const own = src.metadata ? await src.metadata({ signal: ctx.signal }) : {};
+  return { ...own, ...ctx.opt.metadataSet };
 }
 
 /** --max-transfer cuts a stream in the middle only with the hard cutoff. */
@@ -100,6 +109,8 @@ async function streamCopy(
   const input = await src.open({ signal: ctx.signal });
   try {
     info = { ...info, modTime: await src.modTime({ signal: ctx.signal }) };
+    // Its stored type, which the answer to open told (S3): rclone carries it even without -M.
+    if (src.mimeType && !src.fs.features.isLocal) info.mimeType = (await src.mimeType({ signal: ctx.signal })) || undefined;
   } catch (err) {
     input.destroy();
     throw err;

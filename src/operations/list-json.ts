@@ -1,7 +1,7 @@
-import type { Entry, Fs, HashType, Obj, Timestamp } from '../fs/types.js';
+import type { Entry, Fs, HashType, Metadata, Obj, Timestamp } from '../fs/types.js';
 import { errorMessage, fsError } from '../fs/errors.js';
 import { logError } from '../lib/log.js';
-import { mimeTypeOf } from '../list/format-mime.js';
+import { mimeTypeOf } from '../fs/mime.js';
 import type { OperationContext } from './context.js';
 import { walk } from './walk.js';
 
@@ -27,6 +27,8 @@ export interface ListItem {
   tier: string;
   /** A bucket listed at the root of a bucket-based remote. */
   isBucket: boolean;
+  /** -M: the object's metadata, when the backend has some. */
+  metadata?: Metadata;
 }
 
 export interface ListJsonOptions {
@@ -38,6 +40,8 @@ export interface ListJsonOptions {
   hashTypes?: HashType[];
   dirsOnly: boolean;
   filesOnly: boolean;
+  /** -M: read each object's metadata. */
+  metadata?: boolean;
 }
 
 const HASH_NAMES: Record<string, HashType> = { md5: 'md5', sha1: 'sha1', 'sha-1': 'sha1' };
@@ -109,6 +113,7 @@ async function buildItem(ctx: OperationContext, fs: Fs, e: Entry, opts: ListJson
     if (e.kind === 'object') {
       if (opts.hashTypes) item.hashes = await hashesOf(fs, e, opts.hashTypes, call);
       item.tier = e.tier?.() ?? '';
+      if (opts.metadata && e.metadata) item.metadata = await e.metadata(call);
     }
     return item;
   } catch (err) {

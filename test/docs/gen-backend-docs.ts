@@ -207,10 +207,24 @@ export function renderProviders(): string {
   return `\n${lines.join('\n')}\n`;
 }
 
+/** The system metadata table of a backend, from BackendDef.metadata. */
+export function renderMetadata(name: string, meta: NonNullable<BackendDef['metadata']>): string {
+  const lines = [
+    `<!-- Generated from the metadata table of the ${name} backend by test/docs/gen-backend-docs.ts. Do not edit by hand: change the table, then run ${GENERATE_COMMAND} -->`,
+    '',
+    '| Key | Meaning | Type | Example | Read only |',
+    '| --- | --- | --- | --- | --- |',
+  ];
+  for (const [k, m] of Object.entries(meta)) lines.push(`| \`${k}\` | ${cell(m.help)} | ${cell(m.type)} | ${literal(m.example)} | ${m.readOnly ? 'yes' : 'no'} |`);
+  return `\n${lines.join('\n')}\n`;
+}
+
 /** Every generated section of a backend's page: options always, plus any backend-specific tables. */
 export function sectionsFor(def: BackendDef): { section: string; render(): string }[] {
   const out = [{ section: 'options', render: () => renderSection(def) }];
   if (def.name === 's3') out.push({ section: 'providers', render: renderProviders });
+  const meta = def.metadata;
+  if (meta) out.push({ section: 'metadata', render: () => renderMetadata(def.name, meta) });
   return out;
 }
 

@@ -1,4 +1,4 @@
-import type { CallOptions, Entry } from '../fs/types.js';
+import type { CallOptions, Entry } from './types.js';
 
 /**
  * MIME types as rclone reports them: directories are "inode/directory"; an object gives
