@@ -77,21 +77,36 @@ export class LocalFs implements Fs {
   async list(dir: string, options: CallOptions = {}): Promise<Entry[]> {
     checkSignal(options);
     const dirPath = this.abs(dir);
-    let names: string[];
+    let raw: Buffer[];
     try {
-      names = await fsp.readdir(dirPath);
+      raw = await fsp.readdir(dirPath, { encoding: 'buffer' });
     } catch (err) {
       throw mapError(err, `list ${dirPath}`, 'dirNotFound');
     }
     checkSignal(options);
+    const names = raw.map((b) => b.toString('utf8'));
     const entries = await Promise.all(
-      names.map((n) => {
+      names.map((n, i) => {
+        if (n.includes('\ufffd') && !Buffer.from(n, 'utf8').equals(raw[i]!)) return this.undecodable(dir, raw[i]!, options);
         const name = decodeName(n);
         return this.entry(dir === '' ? name : `${dir}/${name}`, options);
       }),
     );
     checkSignal(options);
     return entries.filter((e): e is Entry => e !== undefined);
+  }
+
+  /**
+   * A name that is not UTF-8 cannot be a remote path (nor reached again from one): it is
+   * skipped as an error, so the run says so and a sync deletes nothing on its account.
+   */
+  private undecodable(dir: string, name: Buffer, listing: CallOptions): undefined {
+    const shown = [...name].map((b) => (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`)).join('');
+    const where = dir === '' ? shown : `${dir}/${shown}`;
+    const err = fsError('invalidName', `${where}: the name is not valid UTF-8: skipped; rename it (e.g. with convmv) to copy it`, { retry: 'noRetry' });
+    if (listing.report) listing.report(undefined, err);
+    else logError(undefined, err.message);
+    return undefined;
   }
 
   /**

@@ -197,6 +197,21 @@ describe('local backend specifics', () => {
     expect(await fsp.readdir(dir)).toEqual(['outside', 'root']);
   });
 
+  it('reports a name that is not UTF-8 as an error while listing, never silently leaves it out', async () => {
+    const fs = await localFs(dir);
+    const bad = Buffer.concat([Buffer.from(dir + '/bad'), Buffer.from([0xbf]), Buffer.from('name.txt')]);
+    await fsp.writeFile(bad, 'x');
+    await putBytes(fs, 'good.txt', 'g');
+    const reported: string[] = [];
+    const entries = await fs.list('', { report: (_subject, err) => void reported.push((err as Error).message) });
+    expect(entries.map((e) => e.remote)).toEqual(['good.txt']);
+    expect(reported).toEqual(['bad\\xbfname.txt: the name is not valid UTF-8: skipped; rename it (e.g. with convmv) to copy it']);
+    // A valid name holding U+FFFD itself is an ordinary file.
+    await fsp.rm(bad);
+    await putBytes(fs, 'real\ufffd.txt', 'r');
+    expect((await fs.list('', { report: () => expect.unreachable() })).map((e) => e.remote).sort()).toEqual(['good.txt', 'real\ufffd.txt']);
+  });
+
   it('handles an unreadable subdirectory (permission error, or readable when running as root)', async () => {
     const fs = await localFs(dir);
     await putBytes(fs, 'locked/secret', 's');
