@@ -4,6 +4,7 @@ import * as crypto from 'node:crypto';
 import * as path from 'node:path';
 import { admin, osdRssMiB } from './lib/rgw.mjs';
 import { makeSpec, prng, writeTree, writeFile } from './lib/tree.mjs';
+import { downloadFloor, uploadFloor } from './lib/floor.mjs';
 
 const TOOLS = ['nclone', 'rclone'];
 const GiB = 1024 ** 3;
@@ -183,6 +184,18 @@ export const workloads = {
       rmSync(dl, { recursive: true, force: true });
       await gc(bucket);
     });
+    // What the server allows with a client that does nothing but move bytes.
+    {
+      const bucket = 'w5-floor';
+      await h.s3.createBucket(bucket);
+      const upS = await uploadFloor(h, small, bucket, 'up.bin', h.opts.rounds);
+      const dl = await downloadFloor(h, bucket, 'up.bin', z.w5.up, 4, h.opts.rounds);
+      const rate = (s) => `${s.toFixed(2)} s (${(z.w5.up / MiB / s).toFixed(0)} MiB/s)`;
+      up.notes.push(`server limit: curl, one PUT through a presigned URL: ${rate(upS)}`);
+      down.notes.push(`server limit: curl to /dev/null through a presigned URL: one GET ${rate(dl.single)}, 4 ranged GETs at once ${rate(dl.parallel)}`);
+      h.log(`5 floor: upload ${rate(upS)}; download ${rate(dl.single)} (1 stream), ${rate(dl.parallel)} (4 streams)`);
+      await gc(bucket);
+    }
     // memstore keeps the object in the OSD's RAM; only try when the machine has room.
     const avail = memAvailable();
     if (avail < z.w5.large * 1.5 + 2 * GiB) {
