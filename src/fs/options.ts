@@ -24,6 +24,11 @@ export interface OptionDef {
   advanced?: boolean;
   /** Never printed in full in logs, errors, dumps or `config show`. */
   secret?: boolean;
+  /**
+   * An rclone password option: stored obscured in the config file (src/lib/obscure.ts), so
+   * rclone reads the same file; the backend reveals it. Implies secret.
+   */
+  obscured?: boolean;
   required?: boolean;
   /**
    * Providers the option applies to: "AWS,Ceph" lists them, "!AWS,GCS" excludes them,
@@ -87,6 +92,11 @@ export function envName(backend: string, option: string): string {
  */
 export function looksSecret(name: string): boolean {
   return /pass|secret|token|credential|key|sas_url|cookie/i.test(name);
+}
+
+/** Whether the option's value is kept out of logs, errors and `config show` (obscured ones too). */
+export function isSecret(opt: OptionDef): boolean {
+  return Boolean(opt.secret || opt.obscured);
 }
 
 export function redact(value: string): string {

@@ -13,6 +13,12 @@ export interface ConformanceQuirks {
   normalizesUnicode?: boolean;
   /** Names differing only in case address the same object (e.g. Windows, macOS by default). */
   caseInsensitive?: boolean;
+  /**
+   * The modification times the backend can store, in nanoseconds since the epoch (SFTP v3:
+   * unsigned 32-bit seconds). A put with a time outside stores the nearest bound; setModTime
+   * to one outside stores that bound or reports notSupported.
+   */
+  modTimeRange?: [bigint, bigint];
 }
 
 export interface ConformanceTarget {

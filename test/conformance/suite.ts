@@ -253,16 +253,19 @@ function describeObjects(ctx: FsContext): void {
 
     it('round-trips modTimes before 1970 and far in the future, on put and on setModTime', async () => {
       const { fs } = ctx;
+      // A backend with a narrower range stores the nearest time it can (declared as data).
+      const [lo, hi] = ctx.quirks.modTimeRange ?? [-(2n ** 63n), 2n ** 63n - 1n];
+      const storable = (t: bigint) => (t < lo ? lo : t > hi ? hi : t);
       for (const t of [-1_000_000_123_456_789n, 4_102_444_800_123_456_789n]) {
         await putBytes(fs, 'era', 'e', t);
-        expectTimeClose(await (await fs.newObject('era')).modTime(), t, fs.precision, `put ${t}`);
+        expectTimeClose(await (await fs.newObject('era')).modTime(), storable(t), fs.precision, `put ${t}`);
       }
       const o = await fs.newObject('era');
       const settable = await o.setModTime(-86_400_000_000_001n).then(
         () => true,
         (err: unknown) => expectFsError(Promise.reject(err), 'notSupported').then(() => false),
       );
-      if (settable) expectTimeClose(await (await fs.newObject('era')).modTime(), -86_400_000_000_001n, fs.precision, 'setModTime');
+      if (settable) expectTimeClose(await (await fs.newObject('era')).modTime(), storable(-86_400_000_000_001n), fs.precision, 'setModTime');
     });
 
     it('sets modTime, or consistently reports notSupported and keeps the old one', async () => {
