@@ -4,7 +4,7 @@ import type { ConfigMap } from '../../src/fs/configmap.js';
 import { fsError, FsError } from '../../src/fs/errors.js';
 import type { BackendGlobals } from '../../src/fs/globals.js';
 import type { NewFsResult } from '../../src/fs/registry.js';
-import type { CallOptions, Dir, Entry, Features, Fs, HashType, Obj, PutOptions, SrcInfo, Timestamp } from '../../src/fs/types.js';
+import type { CallOptions, CleanupOptions, Dir, Entry, Features, Fs, HashType, Obj, PutOptions, SrcInfo, Timestamp } from '../../src/fs/types.js';
 import { quoteName } from '../../src/lib/escape.js';
 import { logNotice } from '../../src/lib/log.js';
 import { readOptions, type SftpOptions } from './config.js';
@@ -333,6 +333,35 @@ export class SftpFs implements Fs, SftpHome {
           await op.rmdir(c.sftp, path);
         };
         await remove(p);
+      },
+      { signal: options.signal, notFound: 'dirNotFound' },
+    );
+  }
+
+  /**
+   * `nclone cleanup`: removes the temporary files of uploads that a killed run left below the
+   * root (listings never show them). Their time is no guide (an upload sets it to the source's
+   * before the rename), so every one found goes, whatever --max-age says.
+   */
+  async cleanup(options: CleanupOptions = {}): Promise<void> {
+    checkSignal(options);
+    await this.pool.run(
+      `clean up ${this.where('')}`,
+      async (c) => {
+        const sweep = async (path: string): Promise<void> => {
+          checkSignal(options);
+          for (const e of await op.readdir(c.sftp, path)) {
+            if (e.filename === '.' || e.filename === '..' || e.filename.includes('/')) continue;
+            const child = `${path}/${e.filename}`;
+            const kind = kindOf(e.attrs as Stats);
+            if (kind === S_IFDIR) await sweep(child);
+            else if (kind === S_IFREG && isTempName(e.filename)) {
+              logNotice(child, options.dryRun ? 'Not removing the leftover temporary file as --dry-run is set' : 'Removing a leftover temporary file');
+              if (!options.dryRun) await op.unlink(c.sftp, child);
+            }
+          }
+        };
+        await sweep(this.path(''));
       },
       { signal: options.signal, notFound: 'dirNotFound' },
     );

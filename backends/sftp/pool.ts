@@ -7,11 +7,11 @@ import { closeConnection, connect, type Connection } from './connect.js';
 import { classifySftp, ConnectionLost, isConnectionLost, mapSftpError } from './errors.js';
 
 /**
- * rclone's default --transfers + --checkers, plus one: the most connections a remote opens.
+ * The most connections a remote opens: --transfers + --checkers, plus one for listings.
  * SFTP runs many requests at once over one connection, so a full pool shares connections
  * rather than making anyone wait, and no caller holding a stream can starve another.
  */
-export const MAX_CONNECTIONS = 4 + 8 + 1;
+export const maxConnections = (globals: BackendGlobals): number => Math.max(1, globals.parallel) + 1;
 
 export interface Pooled {
   conn: Connection;
@@ -51,7 +51,7 @@ export class SftpPool {
     readonly globals: BackendGlobals,
     /** The remote's name, for messages. */
     readonly label: string,
-    readonly max = MAX_CONNECTIONS,
+    readonly max = maxConnections(globals),
   ) {
     this.pacer = new Pacer({ attempts: globals.lowLevelRetries, classify: classifySftp, tps: globals.tps });
   }

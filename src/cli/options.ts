@@ -246,5 +246,6 @@ export function backendGlobals(v: FlagValues, opt: OperationOptions): BackendGlo
     // commander reads --no-X as X = false; the NCLONE_NO_CHECK_CERTIFICATE variable gives true.
     noCheckCertificate: bool(v, 'no-check-certificate') || v[flagKey('check-certificate')] === false,
     caCert: (v[flagKey('ca-cert')] as string[] | undefined) ?? [],
+    parallel: opt.transfers + opt.checkers,
   };
 }

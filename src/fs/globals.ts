@@ -17,6 +17,8 @@ export interface BackendGlobals {
   noCheckCertificate: boolean;
   /** --ca-cert: PEM files whose certificates are trusted (in place of the system's). */
   caCert: string[];
+  /** --transfers + --checkers: how many requests the run may have going at once, for backends that keep a connection per request (sftp). */
+  parallel: number;
 }
 
 export const DEFAULT_GLOBALS: BackendGlobals = {
@@ -25,4 +27,5 @@ export const DEFAULT_GLOBALS: BackendGlobals = {
   conTimeoutMs: 60_000,
   noCheckCertificate: false,
   caCert: [],
+  parallel: 12,
 };

@@ -112,11 +112,18 @@ describe('sftp through the CLI', () => {
     });
     expect(r.signalled).toBe(true);
     expect(nfs.existsSync(target)).toBe(false);
+    const left = nfs.readdirSync(dir).filter((n) => n.endsWith('.partial'));
+    expect(left).toHaveLength(1);
+    // The killed run's temporary file is not listed as data.
+    expect((await nclone('lsf', `srv:${dir}`)).stdout).toBe('');
     expectOk(await nclone('copy', big, `srv:${dir}`));
     expect(nfs.readFileSync(target).equals(nfs.readFileSync(path.join(big, 'large.bin')))).toBe(true);
-    // The killed run's temporary file is not listed as data.
-    const l = await nclone('lsf', `srv:${dir}`);
-    expect(l.stdout).toBe('large.bin\n');
+    expect((await nclone('lsf', `srv:${dir}`)).stdout).toBe('large.bin\n');
+    // cleanup removes what the killed run left, and nothing else.
+    const c = await nclone('cleanup', `srv:${dir}`);
+    expect(c.code, c.stderr).toBe(0);
+    expect(c.stderr).toMatch(/Removing a leftover temporary file/);
+    expect(nfs.readdirSync(dir)).toEqual(['large.bin']);
   });
 
   describe('failures a cron job meets: one line, exit code 1, within seconds', () => {
