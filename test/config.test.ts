@@ -507,7 +507,7 @@ describe('config file, touch, providers', () => {
     expectOk(r);
     type Opt = { name: string; type: string; secret?: boolean; examples?: { value: string }[] };
     const all = JSON.parse(r.stdout) as { name: string; options: Opt[] }[];
-    expect(all.map((b) => b.name).sort()).toEqual(['local', 's3']);
+    expect(all.map((b) => b.name).sort()).toEqual(['local', 's3', 'sftp']);
     const s3 = all.find((b) => b.name === 's3')!;
     const provider = s3.options.find((o) => o.name === 'provider')!;
     expect(provider.examples!.map((e) => e.value)).toEqual(expect.arrayContaining(['AWS', 'Ceph', 'Minio']));

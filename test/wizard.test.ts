@@ -15,6 +15,8 @@ import { answer, resume, start, type MachineContext } from '../src/config/wizard
 import type { Question, Turn } from '../src/config/wizard/types.js';
 import type { BackendDef } from '../src/fs/registry.js';
 import { s3Fs, s3Server, uniqueBucket } from './helpers/s3.js';
+import { sftpServer } from './helpers/sftp.js';
+import { reveal } from '../src/lib/obscure.js';
 
 const registry = defaultRegistry();
 const ctx: MachineContext = { backends: registry.all() };
@@ -329,8 +331,8 @@ describe('bad answers are asked again with the reason', () => {
       expect.stringMatching(/^name: invalid remote name "-bad"/),
       'name: remote "taken" already exists: choose another name',
       'name: the name is empty: type one',
-      'Storage: unknown storage type "ftp": type a number or one of local, s3',
-      'Storage: unknown storage type "9": type a number or one of local, s3',
+      'Storage: unknown storage type "ftp": type a number or one of local, s3, sftp',
+      'Storage: unknown storage type "9": type a number or one of local, s3, sftp',
       expect.stringMatching(/^env_auth: option env_auth: invalid boolean "maybe"/),
       'Edit advanced config?: answer y or n, not "sure"',
       expect.stringMatching(/^chunk_size: option chunk_size: invalid size "abc"/),
@@ -665,5 +667,40 @@ describe('the machine itself', () => {
     expect(two.state.draft!.values.region).toBe('us-east-2');
     expect(one.ask!.message).toBe('location_constraint');
     expect(one.action).toBeUndefined();
+  });
+});
+
+describe('a new sftp remote', () => {
+  it('asks host, user, port, password, key file, passphrase and known_hosts; the check lists the home directory; the passphrase is stored obscured', async () => {
+    const s = sftpServer();
+    const file = newFile();
+    const session = await drive(file, [
+      ['n/s/q', 'n'],
+      ['name', 'srv'],
+      ['Storage', 'sftp'],
+      ['host', s.host],
+      ['user', s.user],
+      ['port', String(s.port)],
+      ['pass', ''],
+      ['key_file', s.encryptedKeyFile],
+      ['key_file_pass', s.keyPassphrase],
+      ['known_hosts_file', s.knownHostsFile],
+      ['key_use_agent', ''],
+      ['Edit advanced config?', 'n'],
+      ['y/e/d', 'y'],
+      ['Test the remote before saving it?', 'y'],
+      ['e/n/d/r/c/s/q', 'q'],
+    ]);
+    expect(askedFor(session, 'pass').kind).toBe('password');
+    expect(askedFor(session, 'key_file_pass').kind).toBe('password');
+    expect(session.printed.find((l) => l.startsWith('Test of srv:'))).toMatch(/^Test of srv: OK: /);
+    const text = read(file);
+    const passLine = /^key_file_pass = (\S+)$/m.exec(text);
+    expect(passLine, text).not.toBeNull();
+    expect(passLine![1]).not.toBe(s.keyPassphrase);
+    expect(reveal(passLine![1]!)).toBe(s.keyPassphrase);
+    expect(text).toContain(`[srv]\ntype = sftp\nhost = ${s.host}\n`);
+    expect(text).toContain(`known_hosts_file = ${s.knownHostsFile}\n`);
+    expect([...session.asked.flatMap((q) => q.help), ...session.printed].join('\n')).not.toContain(s.keyPassphrase);
   });
 });

@@ -1,6 +1,7 @@
 import type { UrlRemote } from '../../src/fs/registry.js';
 import { fsError } from '../../src/fs/errors.js';
 import { S3_OPTIONS } from './options.js';
+import { isSecret } from '../../src/fs/options.js';
 import { detectProvider } from './providers.js';
 
 /** Query names users already write (AWS CLI, Litestream, Duplicati, s5cmd, ...) and the option each sets. */
@@ -19,7 +20,7 @@ const ALIASES: Record<string, string> = {
   'location-constraint': 'location_constraint',
 };
 
-const SECRET_OPTIONS = new Set(S3_OPTIONS.filter((o) => o.secret).map((o) => o.name));
+const SECRET_OPTIONS = new Set(S3_OPTIONS.filter(isSecret).map((o) => o.name));
 
 function optionName(query: string): string | undefined {
   const alias = ALIASES[query.toLowerCase()];

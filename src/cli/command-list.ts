@@ -44,6 +44,8 @@ export const COMMAND_LIST: CommandEntry[] = [
   { name: 'about', load: async () => (await import('../commands/about.js')).about },
   { name: 'config', load: async () => (await import('../commands/config/index.js')).config },
   { name: 'listremotes', load: async () => (await import('../commands/listremotes.js')).listremotes },
+  { name: 'obscure', load: async () => (await import('../commands/obscure.js')).obscure },
+  { name: 'reveal', load: async () => (await import('../commands/obscure.js')).reveal },
   { name: 'completion', load: async () => (await import('../commands/completion.js')).completionFor(loadAllCommands) },
   { name: 'version', load: async () => (await import('../commands/version.js')).version },
 ];

@@ -1,6 +1,6 @@
 import { defaultRegistry } from '../../backends/index.js';
 import { fsError } from '../fs/errors.js';
-import { flagName, type OptionDef } from '../fs/options.js';
+import { flagName, isSecret, type OptionDef } from '../fs/options.js';
 import type { CommandDef } from './command.js';
 import { GLOBAL_FLAGS, type FlagDef } from './flags.js';
 
@@ -162,7 +162,7 @@ export function backendsHelp(): string {
 function optionRow(backend: string, o: OptionDef): [string, string] {
   const alias = o.flag ? `, ${o.flag.short ? `-${o.flag.short}, ` : ''}--${o.flag.name}` : '';
   const value = o.type === 'bool' ? '' : ' VALUE';
-  const dflt = o.default !== '' && o.default !== false && !o.secret ? ` (default ${o.default})` : '';
+  const dflt = o.default !== '' && o.default !== false && !isSecret(o) ? ` (default ${o.default})` : '';
   const choices = o.choices?.length ? ` One of: ${o.choices.join(', ')}.` : '';
   return [`${flagName(backend, o.name)}${value}${alias}`, `${o.help.split('\n')[0]}${choices}${dflt}`];
 }

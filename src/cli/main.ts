@@ -155,7 +155,6 @@ const RCLONE_ONLY: Record<string, string> = {
   gendocs: 'the docs are in docs/ and the manual page in man/nclone.1 of the package',
   mount: '',
   ncdu: 'use "nclone size" or "nclone tree --size"',
-  obscure: '',
   rc: '',
   rcd: '',
   selfupdate: 'update it with npm',

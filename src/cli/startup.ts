@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { defaultRegistry } from '../../backends/index.js';
-import { flagName, looksSecret, redact } from '../fs/options.js';
+import { flagName, isSecret, looksSecret, redact } from '../fs/options.js';
 import { enabled, logDebug } from '../lib/log.js';
 import { packageVersion } from './package-version.js';
 
@@ -9,7 +9,7 @@ function secretNames(): { options: Set<string>; flags: Set<string> } {
   const flags = new Set<string>(['--password-command']);
   for (const def of defaultRegistry().all()) {
     for (const o of def.options) {
-      if (!o.secret) continue;
+      if (!isSecret(o)) continue;
       options.add(o.name);
       flags.add(flagName(def.name, o.name));
       if (o.flag) flags.add(`--${o.flag.name}`);

@@ -1,6 +1,6 @@
 import type { BackendDef, Registry } from '../fs/registry.js';
 import { fsError } from '../fs/errors.js';
-import { looksSecret, parseOptionValue, redact } from '../fs/options.js';
+import { isSecret, looksSecret, parseOptionValue, redact } from '../fs/options.js';
 import { isValidRemoteName } from '../fs/path.js';
 import { ValueError } from '../lib/units.js';
 import type { ConfigDocument } from './document.js';
@@ -58,7 +58,7 @@ export function redactValues(registry: Registry, values: Record<string, string>)
       continue;
     }
     const opt = def?.options.find((o) => o.name === k);
-    out[k] = (opt ? opt.secret : looksSecret(k)) ? redact(v) : v;
+    out[k] = (opt ? isSecret(opt) : looksSecret(k)) ? redact(v) : v;
   }
   return out;
 }

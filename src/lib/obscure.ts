@@ -22,7 +22,8 @@ export function obscure(plain: string): string {
 
 /** Throws ValueError when the value was not obscured (a plain password where an obscured one belongs). */
 export function reveal(value: string): string {
-  if (!/^[A-Za-z0-9_-]*$/.test(value)) throw new ValueError('the value is not obscured (it is not base64url): store it with `nclone obscure` or `nclone config`');
+  // Unpadded base64url is never 4n+1 characters long (Go's decoder, and so rclone, refuse it).
+  if (!/^[A-Za-z0-9_-]*$/.test(value) || value.length % 4 === 1) throw new ValueError('the value is not obscured (it is not base64url): store it with `nclone obscure` or `nclone config`');
   const bytes = Buffer.from(value, 'base64url');
   if (bytes.length < IV_BYTES) throw new ValueError('the value is too short to be obscured: store it with `nclone obscure` or `nclone config`');
   return ctr(bytes.subarray(IV_BYTES), bytes.subarray(0, IV_BYTES)).toString('utf8');

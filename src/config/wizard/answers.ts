@@ -1,4 +1,5 @@
 import { parseOptionValue, type OptionDef, type OptionExample } from '../../fs/options.js';
+import { obscure } from '../../lib/obscure.js';
 import { ValueError } from '../../lib/units.js';
 
 /** A checked answer: value undefined means "leave it as it is" (blank answer), '' means "unset". */
@@ -44,12 +45,16 @@ export function isDefault(opt: OptionDef, value: string): boolean {
   }
 }
 
-/** The values with one answer applied: only values that differ from the default are kept. */
+/**
+ * The values with one answer applied: only values that differ from the default are kept.
+ * A password option is kept obscured from here on, as the file will have it, so a value
+ * kept from the file and a new one are alike (the only impure step: a random IV).
+ */
 export function store(values: Record<string, string>, opt: OptionDef, value: string | undefined): Record<string, string> {
   if (value === undefined) return values;
   const next = { ...values };
   if (isDefault(opt, value)) delete next[opt.name];
-  else next[opt.name] = value;
+  else next[opt.name] = opt.obscured ? obscure(value) : value;
   return next;
 }
 

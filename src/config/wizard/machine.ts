@@ -6,7 +6,7 @@
  */
 import type { BackendDef } from '../../fs/registry.js';
 import { errorMessage } from '../../fs/errors.js';
-import { redact } from '../../fs/options.js';
+import { isSecret, redact } from '../../fs/options.js';
 import { checkRemoteName } from '../remotes.js';
 import { defaultText, parseAnswer, parseYes, store } from './answers.js';
 import * as q from './questions.js';
@@ -224,7 +224,7 @@ function advance(ctx: MachineContext, state: State, after: number, phase: Phase,
   const wanted = (i: number) => Boolean(def.options[i]!.advanced) === (phase === 'advanced') && isAsked(def, def.options[i]!, draft.values);
   for (let i = after + 1; i < def.options.length; i++) {
     if (!wanted(i)) continue;
-    const secretSet = def.options[i]!.secret && (draft.values[def.options[i]!.name] ?? '') !== '';
+    const secretSet = isSecret(def.options[i]!) && (draft.values[def.options[i]!.name] ?? '') !== '';
     return ask(ctx, { ...state, stage: { at: secretSet ? 'secretKeep' : 'option', index: i, phase } }, print);
   }
   const hasAdvanced = def.options.some((o) => o.advanced && isAsked(def, o, draft.values));
@@ -303,6 +303,9 @@ export function written(ctx: MachineContext, draft: Draft): Record<string, strin
 function shown(ctx: MachineContext, draft: Draft): Record<string, string> {
   const def = backendOf(ctx, draft.type)!;
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(written(ctx, draft))) out[k] = def.options.find((o) => o.name === k)?.secret ? redact(v) : v;
+  for (const [k, v] of Object.entries(written(ctx, draft))) {
+    const opt = def.options.find((o) => o.name === k);
+    out[k] = opt && isSecret(opt) ? redact(v) : v;
+  }
   return out;
 }

@@ -1,5 +1,5 @@
 import type { BackendDef } from '../../fs/registry.js';
-import { redact, type OptionDef } from '../../fs/options.js';
+import { isSecret, redact, type OptionDef } from '../../fs/options.js';
 import { sectionText } from '../remotes.js';
 import { defaultText } from './answers.js';
 import { examplesFor } from './rules.js';
@@ -86,16 +86,17 @@ export function optionQuestion(opt: OptionDef, values: Record<string, string>): 
   if (typeHint) help.push(typeHint);
   if (examples.length) help.push(opt.type === 'enum' ? 'Pick a number from the list below or type one of the values.' : 'Pick a number from the list below or type a value of your own.');
   let hint: string;
-  if (opt.secret) hint = 'What you type is not shown. Leave blank for none.';
+  if (opt.obscured) hint = 'What you type is not shown; it is stored obscured, as rclone stores it. Leave blank for none.';
+  else if (isSecret(opt)) hint = 'What you type is not shown. Leave blank for none.';
   else if (current !== undefined) hint = `Leave blank to keep the current value (${current}).`;
   else hint = defaultText(opt) === '' ? 'Leave blank for none.' : `Leave blank for the default (${defaultText(opt)}).`;
   return {
-    kind: opt.secret ? 'password' : 'input',
+    kind: isSecret(opt) ? 'password' : 'input',
     message: opt.name,
     help,
     hint,
     choices: examples.length ? numbered(examples.map((e) => ({ value: e.value, label: e.help }))) : undefined,
-    default: opt.secret ? undefined : (current ?? defaultText(opt)),
+    default: isSecret(opt) ? undefined : (current ?? defaultText(opt)),
     option: opt.name,
   };
 }
