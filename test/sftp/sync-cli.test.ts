@@ -130,7 +130,7 @@ describe('sftp through the CLI', () => {
     const cases: [string, () => string[], RegExp][] = [
       ['a key the server does not accept', () => ['--sftp-key-file', path.join(base, 'other_key')], /login as "[^"]+" refused: .*publickey/],
       ['a host key not in known_hosts_file', () => ['--sftp-known-hosts-file', path.join(base, 'empty_known_hosts')], /host key refused: .* not a known host in .*empty_known_hosts: its host key is SHA256:/],
-      ['a wrong password', () => ['--sftp-key-file', '', '--sftp-pass', obscure('not the password')], /login as "[^"]+" refused: .*password/],
+      ['a wrong password', () => ['--sftp-key-file', '', `--sftp-pass=${obscure('not the password')}`], /login as "[^"]+" refused: .*password/],
       ['a closed port', () => ['--sftp-port', '1'], /cannot connect to 127\.0\.0\.1:1: connection refused/],
     ];
     beforeAll(async () => {
@@ -150,6 +150,12 @@ describe('sftp through the CLI', () => {
         expect(r.stderr).not.toMatch(/\n\s+at /);
       });
     }
+
+    it('NCLONE_SFTP_<OPTION> variables set options as the flags do', async () => {
+      const refused = await run(NCLONE, ['lsf', `srv:${sftpServer().dir}`], { ...env, NCLONE_SFTP_KNOWN_HOSTS_FILE: path.join(base, 'empty_known_hosts') });
+      expectCode(refused, 1);
+      expect(refused.stderr).toMatch(/not a known host in .*empty_known_hosts/);
+    });
 
     it('the known_hosts file with the server in it lets the same command through', async () => {
       expectOk(await nclone('lsf', `srv:${sftpServer().dir}`, '--sftp-known-hosts-file', sftpServer().knownHostsFile));
