@@ -10,9 +10,8 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultRegistry } from '../backends/index.js';
 import { decryptConfig, isEncrypted } from '../src/config/crypt.js';
-import { WizardConfig } from '../src/config/wizard/apply.js';
-import { answer, resume, start, type MachineContext } from '../src/config/wizard/machine.js';
-import type { Question, Turn } from '../src/config/wizard/types.js';
+import { answer, start, type MachineContext } from '../src/config/wizard/machine.js';
+import { skipTo, wizardDriver, type Session, type Step } from './helpers/wizard.js';
 import type { BackendDef } from '../src/fs/registry.js';
 import { s3Fs, s3Server, uniqueBucket } from './helpers/s3.js';
 import { sftpServer } from './helpers/sftp.js';
@@ -37,51 +36,7 @@ function newFile(text?: string): string {
   return file;
 }
 
-/** A step: the prompt expected next and what is typed; or skip: Enter at every prompt until `to`. */
-type Step = [prompt: string, typed: string] | { skipTo: string };
-const skipTo = (to: string): Step => ({ skipTo: to });
-
-interface Session {
-  asked: Question[];
-  printed: string[];
-}
-
-/** Runs one wizard session over `file` with the given steps; the last step must quit. */
-async function drive(file: string, steps: Step[], { password, machine = ctx }: { password?: string; machine?: MachineContext } = {}): Promise<Session> {
-  const ctx = machine;
-  const env = { AWS_EC2_METADATA_DISABLED: 'true', ...(password ? { NCLONE_CONFIG_PASS: password } : {}) };
-  const config = new WizardConfig({ file, registry, env: { ...process.env, AWS_CA_BUNDLE: undefined, AWS_EC2_METADATA_DISABLED: 'true' }, passwords: { env }, testTimeoutMs: 20_000 });
-  const session: Session = { asked: [], printed: [] };
-  let turn: Turn = start(ctx, await config.snapshot());
-  const settle = async () => {
-    for (;;) {
-      session.printed.push(...turn.print);
-      if (!turn.action) break;
-      turn = resume(ctx, turn.state, await config.perform(turn.action));
-    }
-  };
-  const typeAt = (prompt: string, typed: string) => {
-    expect(turn.ask, `expected the prompt "${prompt}", but the wizard ${turn.done ? 'ended' : 'asks nothing'}`).toBeDefined();
-    expect(turn.ask!.message, `typing "${typed}"`).toBe(prompt);
-    session.asked.push(turn.ask!);
-    turn = answer(ctx, turn.state, typed);
-  };
-  for (const step of steps) {
-    await settle();
-    if (Array.isArray(step)) {
-      typeAt(step[0], step[1]);
-      continue;
-    }
-    for (let guard = 0; turn.ask && turn.ask.message !== step.skipTo; guard++) {
-      expect(guard, `never reached "${step.skipTo}"`).toBeLessThan(100);
-      typeAt(turn.ask.message, '');
-      await settle();
-    }
-  }
-  await settle();
-  expect(turn.done, `the session should have ended, but asks ${turn.ask?.message}`).toBe(true);
-  return session;
-}
+const drive = wizardDriver(registry, ctx);
 
 const read = (file: string) => readFileSync(file, 'utf8');
 const labels = (s: Session) => s.asked.map((q) => q.message);

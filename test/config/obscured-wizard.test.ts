@@ -8,9 +8,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WizardConfig } from '../../src/config/wizard/apply.js';
-import { answer, resume, start, type MachineContext } from '../../src/config/wizard/machine.js';
-import type { Question, Turn } from '../../src/config/wizard/types.js';
+import type { MachineContext } from '../../src/config/wizard/machine.js';
+import { wizardDriver, type Step } from '../helpers/wizard.js';
 import { Registry, type BackendDef } from '../../src/fs/registry.js';
 import { Sandbox, parseSections, rclone } from './harness.js';
 
@@ -46,29 +45,7 @@ function newFile(text?: string): string {
   return file;
 }
 
-/** Answers each [prompt, typed] in turn, carrying out the actions; the last answer must end the session. */
-async function drive(file: string, steps: [string, string][]): Promise<{ asked: Question[]; printed: string[] }> {
-  const config = new WizardConfig({ file, registry, env: {}, passwords: { env: {} } });
-  const asked: Question[] = [];
-  const printed: string[] = [];
-  let turn: Turn = start(ctx, await config.snapshot());
-  const settle = async () => {
-    for (;;) {
-      printed.push(...turn.print);
-      if (!turn.action) return;
-      turn = resume(ctx, turn.state, await config.perform(turn.action));
-    }
-  };
-  for (const [prompt, typed] of steps) {
-    await settle();
-    expect(turn.ask?.message, `typing "${typed}"`).toBe(prompt);
-    asked.push(turn.ask!);
-    turn = answer(ctx, turn.state, typed);
-  }
-  await settle();
-  expect(turn.done, `the session should have ended, but asks ${turn.ask?.message}`).toBe(true);
-  return { asked, printed };
-}
+const drive = wizardDriver(registry, ctx);
 
 async function rcloneReveal(value: string): Promise<string> {
   const r = await rclone(sb, ['--config', '/dev/null', 'reveal', '--', value]);
@@ -76,7 +53,7 @@ async function rcloneReveal(value: string): Promise<string> {
   return r.stdout.replace(/\n$/, '');
 }
 
-const saveAndQuit: [string, string][] = [
+const saveAndQuit: Step[] = [
   ['y/e/d', 'y'],
   ['Test the remote before saving it?', 'n'],
   ['e/n/d/r/c/s/q', 'q'],
