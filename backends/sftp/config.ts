@@ -1,3 +1,4 @@
+import { userInfo } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import type { ConfigMap } from '../../src/fs/configmap.js';
@@ -103,7 +104,7 @@ export function readOptions(config: ConfigMap, globals: BackendGlobals): SftpOpt
   void globals;
   return {
     host,
-    user: config.string('user'),
+    user: config.string('user') || currentUser(),
     port,
     pass,
     key,
@@ -131,4 +132,13 @@ export function readOptions(config: ConfigMap, globals: BackendGlobals): SftpOpt
     keyExchange,
     macs: words(config.string('macs')),
   };
+}
+
+/** The login name of this process, rclone's default user. */
+function currentUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return process.env.USER ?? process.env.USERNAME ?? '';
+  }
 }

@@ -1,22 +1,12 @@
-import { userInfo } from 'node:os';
 import type { BackendDef } from '../../src/fs/registry.js';
 import type { OptionDef } from '../../src/fs/options.js';
-
-/** The login name of this process, rclone's default user. */
-function currentUser(): string {
-  try {
-    return userInfo().username;
-  } catch {
-    return process.env.USER ?? process.env.USERNAME ?? '';
-  }
-}
 
 const adv = { advanced: true } as const;
 
 /** rclone's sftp options, with its names, types, defaults and meanings. */
 export const SFTP_OPTIONS: OptionDef[] = [
   { name: 'host', help: 'The SSH server to connect to: a name or an address.\n\nE.g. "files.example.com" or "192.0.2.10".', type: 'string', default: '', required: true },
-  { name: 'user', help: 'The login name on the server (default: the user running nclone).', type: 'string', default: currentUser() },
+  { name: 'user', help: 'The login name on the server. Empty: the user running nclone.', type: 'string', default: '' },
   { name: 'port', help: "The server's SSH port.", type: 'int', default: 22 },
   {
     name: 'pass',
