@@ -1,7 +1,7 @@
 import type { CallOptions, Fs, HashType, Obj } from '../fs/types.js';
 import { isKind } from '../fs/errors.js';
 import { absDiff } from '../fs/time.js';
-import { logDebug, logInfo, logNotice } from '../lib/log.js';
+import { enabled, logDebug, logInfo, logNotice } from '../lib/log.js';
 import type { OperationContext } from './context.js';
 
 /** The strongest hash both sides can give, or undefined. */
@@ -68,7 +68,8 @@ export async function equal(ctx: OperationContext, src: Obj, dst: Obj, eo: Equal
   const [st, dt] = await Promise.all([src.modTime({ signal: ctx.signal }), dst.modTime({ signal: ctx.signal })]);
   const diff = absDiff(st, dt);
   if (diff < window) {
-    logDebug(src.remote, `Size and modification time the same (differ by ${diff}ns, within tolerance ${window}ns)`);
+    // Every unchanged file passes here: the message is only built when someone reads it.
+    if (enabled('DEBUG')) logDebug(src.remote, `Size and modification time the same (differ by ${diff}ns, within tolerance ${window}ns)`);
     return true;
   }
   if (opt.ignoreChecksum) return false;
