@@ -47,6 +47,9 @@ export function shellFromProbe(r: ExecResult): ShellType {
  * The name is data: it must never be expanded or executed, whatever it holds.
  */
 export function quoteForShell(shell: ShellType, p: string): string | undefined {
+  // A relative path starting with "-" would be read as an option ("-" as standard input,
+  // whose empty hash would pass for the file's): anchor it to the current directory.
+  if (p.startsWith('-')) p = `./${p}`;
   switch (shell) {
     case 'unix':
       // In single quotes nothing is special but the quote itself, closed and escaped.

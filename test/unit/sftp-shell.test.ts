@@ -22,9 +22,23 @@ describe('unix shell quoting', () => {
       for (const name of HOSTILE) {
         const quoted = quoteForShell('unix', name)!;
         const out = execFileSync('/bin/sh', ['-c', `printf %s ${quoted}`], { cwd: dir, encoding: 'utf8' });
-        expect(out, JSON.stringify(name)).toBe(name);
+        // A leading "-" is anchored to the directory so that no command takes it for an option.
+        expect(out, JSON.stringify(name)).toBe(name.startsWith('-') ? `./${name}` : name);
       }
       expect(readdirSync(dir)).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('hashes a file named "-" or "--version" as that file, not standard input or an option', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'nclone-dash-'));
+    try {
+      for (const name of ['-', '--version', '-c']) {
+        writeFileSync(path.join(dir, name), 'data');
+        const out = execFileSync('/bin/sh', ['-c', `md5sum ${quoteForShell('unix', name)} </dev/null`], { cwd: dir, encoding: 'utf8' });
+        expect(parseHash('md5', out), name).toBe('8d777f385d3dfec8815d20f7496026dc');
+      }
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
