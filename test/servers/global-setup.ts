@@ -34,6 +34,8 @@ export interface SftpServer {
   /** A PEM (ecdsa) private key the server accepts, encrypted with keyPassphrase. */
   encryptedKeyFile: string;
   keyPassphrase: string;
+  /** user's password on this server only ('' when the tests do not run as root: see sshd.sh). */
+  password: string;
   /** The server's host key, as OpenSSH prints it (SHA256:...). */
   hostKeyFingerprint: string;
   /** A known_hosts file holding the server's host key. */
@@ -67,6 +69,7 @@ async function startSshd(dir: string): Promise<SftpServer> {
     keyFile: v.SFTP_KEY_FILE!,
     encryptedKeyFile: v.SFTP_ENCRYPTED_KEY_FILE!,
     keyPassphrase: v.SFTP_KEY_PASSPHRASE!,
+    password: v.SFTP_PASSWORD ?? '',
     hostKeyFingerprint: v.SFTP_HOST_KEY_FINGERPRINT!,
     knownHostsFile: v.SFTP_KNOWN_HOSTS_FILE!,
     dir: v.SFTP_DATA_DIR!,

@@ -7,9 +7,11 @@
 #   sshd.sh stop DIR    stops that sshd by the PID it left in DIR/sshd.pid
 #
 # Everything lives in DIR: the system's /etc/ssh, users and passwords are never touched.
-# Auth is by the throwaway client keys (one plain, one encrypted with a passphrase). Password
-# auth is switched on too, so a wrong password is refused by a real password check; no test
-# can log in with a password, as no account's password is known (none is set here).
+# Auth is by the throwaway client keys (one plain, one encrypted with a passphrase) and by a
+# throwaway password. For the password, sshd runs in a mount namespace of its own (as root,
+# `unshare --mount`) in which a copy of /etc/shadow, with this run's password for the test
+# user, is bind-mounted over the real one: only this sshd sees it; the system's file is
+# unchanged. Without root there is no password (SFTP_PASSWORD is empty).
 set -euo pipefail
 
 SSHD=/usr/sbin/sshd
@@ -89,10 +91,30 @@ MaxStartups 100:30:200
 MaxSessions 100
 LogLevel ERROR
 Subsystem sftp internal-sftp
+Subsystem nclone-sftp internal-sftp
 EOF
   "$SSHD" -t -f "$dir/sshd_config" 2>"$dir/sshd.log" || fail "the sshd config is refused: $(cat "$dir/sshd.log")"
-  # -D: no daemon (so the PID is ours), -e: log to stderr (the log file).
-  "$SSHD" -D -e -f "$dir/sshd_config" >>"$dir/sshd.log" 2>&1 &
+  local password=
+  if [ "$(id -u)" = 0 ]; then
+    password=$(head -c 18 /dev/urandom | base64 | tr '+/' '-_')
+    local hash
+    hash=$(PW="$password" SALT="$(head -c 12 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')" perl -e 'print crypt($ENV{PW}, "\$6\$$ENV{SALT}\$")')
+    case "$hash" in '$6$'*) ;; *) fail "could not hash the test password (perl crypt gave '$hash')" ;; esac
+    # The test user's line gets the hash, changed today, with no ageing or expiry (sshd
+    # without PAM enforces them); every other line is the system's own.
+    awk -F: -v OFS=: -v u="$user" -v h="$hash" -v today=$(($(date +%s) / 86400)) \
+      '$1 == u { $2 = h; $3 = today; $4 = $5 = $6 = $7 = $8 = ""; found = 1 } { print } END { if (!found) exit 3 }' /etc/shadow >"$dir/shadow" ||
+      fail "user $user has no line in /etc/shadow"
+    chmod 600 "$dir/shadow"
+  fi
+  # -D: no daemon (so the PID is ours), -e: log to stderr (the log file). exec keeps the PID
+  # of the background job the PID of sshd, inside or outside the namespace.
+  if [ -n "$password" ]; then
+    unshare --mount --propagation private sh -c 'mount --bind "$1" /etc/shadow && exec "$2" -D -e -f "$3"' sh \
+      "$dir/shadow" "$SSHD" "$dir/sshd_config" >>"$dir/sshd.log" 2>&1 &
+  else
+    "$SSHD" -D -e -f "$dir/sshd_config" >>"$dir/sshd.log" 2>&1 &
+  fi
   local pid=$!
   echo "$pid" >"$dir/sshd.pid"
   local ok=
@@ -119,6 +141,7 @@ EOF
   echo "SFTP_HOST_KEY_FINGERPRINT=$fingerprint"
   echo "SFTP_KNOWN_HOSTS_FILE=$dir/known_hosts"
   echo "SFTP_DATA_DIR=$dir/data"
+  echo "SFTP_PASSWORD=$password"
   echo "SFTP_PID=$pid"
 }
 
