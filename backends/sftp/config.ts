@@ -19,6 +19,8 @@ export interface SftpOptions {
   keyFromPem: boolean;
   keyPass: string;
   useAgent: boolean;
+  /** ask_password: ask on the terminal when the server wants a password and pass is empty. */
+  askPassword: boolean;
   useInsecureCipher: boolean;
   disableHashcheck: boolean;
   knownHostsFile: string;
@@ -28,6 +30,8 @@ export interface SftpOptions {
   md5sumCommand: string;
   sha1sumCommand: string;
   skipLinks: boolean;
+  subsystem: string;
+  serverCommand: string;
   useFstat: boolean;
   concurrentReads: boolean;
   concurrentWrites: boolean;
@@ -85,8 +89,8 @@ export function readOptions(config: ConfigMap, globals: BackendGlobals): SftpOpt
       throw fsError('config', `sftp option key_file: cannot read ${keyFile}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
     }
   }
-  if (config.string('server_command') !== '') throw fsError('config', 'sftp option server_command is not supported by nclone yet');
-  if (config.string('subsystem') !== 'sftp') throw fsError('config', 'sftp option subsystem: only "sftp" is supported by nclone yet');
+  const subsystem = config.string('subsystem');
+  if (subsystem === '' && config.string('server_command') === '') throw fsError('config', 'sftp option subsystem: empty: name the subsystem (sftp) or set server_command');
   if (config.string('pubkey_file') !== '') throw fsError('config', 'sftp option pubkey_file (certificate authentication) is not supported by nclone yet');
   const insecure = config.bool('use_insecure_cipher');
   const ciphers = words(config.string('ciphers'));
@@ -95,9 +99,6 @@ export function readOptions(config: ConfigMap, globals: BackendGlobals): SftpOpt
     throw fsError('config', 'sftp: use_insecure_cipher must be false when ciphers or key_exchange are set');
   }
   const pass = revealed(config, 'pass');
-  if (config.bool('ask_password') && pass === '') {
-    throw fsError('config', 'sftp option ask_password is not supported by nclone yet: store the password obscured in pass');
-  }
   const idle = config.number('idle_timeout');
   const chunkSize = config.number('chunk_size');
   if (chunkSize < 1) throw fsError('config', 'sftp option chunk_size must be at least 1 byte');
@@ -112,6 +113,7 @@ export function readOptions(config: ConfigMap, globals: BackendGlobals): SftpOpt
     keyFromPem: config.string('key_pem') !== '',
     keyPass: revealed(config, 'key_file_pass'),
     useAgent: config.bool('key_use_agent'),
+    askPassword: config.bool('ask_password'),
     useInsecureCipher: insecure,
     disableHashcheck: config.bool('disable_hashcheck'),
     knownHostsFile: expandHome(config.string('known_hosts_file')),
@@ -121,6 +123,8 @@ export function readOptions(config: ConfigMap, globals: BackendGlobals): SftpOpt
     md5sumCommand: config.string('md5sum_command'),
     sha1sumCommand: config.string('sha1sum_command'),
     skipLinks: config.bool('skip_links'),
+    subsystem,
+    serverCommand: config.string('server_command'),
     useFstat: config.bool('use_fstat'),
     concurrentReads: !config.bool('disable_concurrent_reads'),
     concurrentWrites: !config.bool('disable_concurrent_writes'),

@@ -1,10 +1,11 @@
 import * as net from 'node:net';
 import ssh2 from 'ssh2';
-import type { AnyAuthMethod, Client, ConnectConfig, SFTPWrapper } from 'ssh2';
+import type { Client, ConnectConfig, SFTPWrapper } from 'ssh2';
 import { fsError, FsError } from '../../src/fs/errors.js';
 import type { BackendGlobals } from '../../src/fs/globals.js';
 import type { SftpOptions } from './config.js';
 import { ConnectionLost } from './errors.js';
+import { login } from './auth.js';
 import { hostKeyProblem } from './hostkeys.js';
 
 export interface Connection {
@@ -15,35 +16,12 @@ export interface Connection {
   dead: boolean;
   /** The server offers posix-rename@openssh.com (an atomic rename over an existing file). */
   posixRename: boolean;
+  /** The server offers statvfs@openssh.com (file system sizes, for about). */
+  statvfs: boolean;
 }
 
 const INSECURE_CIPHERS = ['aes128-cbc', 'aes192-cbc', 'aes256-cbc', '3des-cbc'];
 const INSECURE_KEX = ['diffie-hellman-group-exchange-sha256', 'diffie-hellman-group-exchange-sha1'];
-
-/** The ways to log in, in rclone's order: the agent, the key, the password. */
-function authMethods(opt: SftpOptions): AnyAuthMethod[] {
-  const username = opt.user;
-  const methods: AnyAuthMethod[] = [];
-  const agent = process.env.SSH_AUTH_SOCK;
-  const wantAgent = opt.useAgent || (opt.key === '' && opt.pass === '');
-  if (wantAgent) {
-    if (!agent) throw fsError('config', 'sftp: ssh-agent requested but SSH_AUTH_SOCK is not set: set key_file, key_pem or pass, or start an ssh-agent');
-    methods.push({ type: 'agent', username, agent });
-  }
-  // key_use_agent with key_file means "the agent's copy of that key": the private file itself is not read.
-  if (opt.key !== '' && !(opt.useAgent && opt.keyFile !== '' && !opt.keyFromPem)) {
-    const parsed = ssh2.utils.parseKey(opt.key, opt.keyPass || undefined);
-    if (parsed instanceof Error) {
-      const where = opt.keyFile !== '' ? `key_file ${opt.keyFile}` : 'key_pem';
-      const encrypted = /encrypted|passphrase/i.test(parsed.message);
-      const why = encrypted ? (opt.keyPass === '' ? 'the key is encrypted: set key_file_pass' : 'key_file_pass does not decrypt it') : `not a private key nclone can read (${parsed.message})`;
-      throw fsError('config', `sftp option ${where}: ${why}`);
-    }
-    methods.push({ type: 'publickey', username, key: Array.isArray(parsed) ? parsed[0]! : parsed });
-  }
-  if (opt.pass !== '') methods.push({ type: 'password', username, password: opt.pass });
-  return methods;
-}
 
 function algorithms(opt: SftpOptions): ConnectConfig['algorithms'] {
   const a: NonNullable<ConnectConfig['algorithms']> = {};
@@ -89,7 +67,7 @@ function tcpConnect(opt: SftpOptions, timeoutMs: number, signal?: AbortSignal): 
  */
 export async function connect(opt: SftpOptions, globals: BackendGlobals, signal?: AbortSignal): Promise<Connection> {
   const where = `${opt.host}:${opt.port}`;
-  const authHandler = authMethods(opt);
+  const auth = login(opt, globals);
   let sock: net.Socket;
   try {
     sock = await tcpConnect(opt, globals.conTimeoutMs, signal);
@@ -104,7 +82,7 @@ export async function connect(opt: SftpOptions, globals: BackendGlobals, signal?
   const cfg: ConnectConfig = {
     sock,
     username: opt.user,
-    authHandler,
+    authHandler: auth.handler,
     algorithms: algorithms(opt),
     readyTimeout: globals.conTimeoutMs > 0 ? globals.conTimeoutMs : 2 ** 31 - 1,
     // Without known_hosts_file any host key is accepted, as rclone does (its docs say so):
@@ -135,7 +113,7 @@ export async function connect(opt: SftpOptions, globals: BackendGlobals, signal?
       sock.destroy();
       if (hostKeyRefusal !== undefined) reject(fsError('config', `sftp ${where}: host key refused: ${hostKeyRefusal}`, { retry: 'fatal' }));
       else if (err.level === 'client-authentication') {
-        reject(fsError('config', `sftp ${where}: login as "${opt.user}" refused: the server accepted none of the ${authHandler.map((m) => m.type).join(', ')} credentials given`, { retry: 'fatal' }));
+        reject(auth.problem ?? fsError('config', `sftp ${where}: login as "${opt.user}" refused: the server accepted none of the ${auth.offered()} credentials given`, { retry: 'fatal' }));
       } else if (err.level === 'client-timeout') reject(new ConnectionLost(`${where}: the SSH handshake timed out`));
       else if (err.level === 'handshake' || err.level === 'protocol') reject(fsError('config', `sftp ${where}: SSH handshake failed: ${err.message}`, { retry: 'fatal' }));
       else reject(new ConnectionLost(`${where}: ${err.message}`));
@@ -148,13 +126,22 @@ export async function connect(opt: SftpOptions, globals: BackendGlobals, signal?
       reject(fsError('config', `sftp ${where}: ${(err as Error).message}`));
     }
   });
-  const conn: Connection = { client, sock, sftp: undefined as unknown as SFTPWrapper, dead: false, posixRename: false };
+  const conn: Connection = { client, sock, sftp: undefined as unknown as SFTPWrapper, dead: false, posixRename: false, statvfs: false };
   const kill = () => {
     conn.dead = true;
   };
   client.on('error', kill);
   client.on('close', kill);
   client.on('end', kill);
+  // --timeout: a connection on which nothing arrives for that long (no answer to a request,
+  // no keepalive) is dropped; what was under way on it fails and is retried on a new one.
+  if (globals.timeoutMs > 0) {
+    sock.setTimeout(globals.timeoutMs, () => {
+      conn.dead = true;
+      sock.destroy(new Error(`no data from the server for ${Math.round(globals.timeoutMs / 1000)} s (--timeout)`));
+    });
+  }
+  startSubsystemAs(client, opt);
   try {
     conn.sftp = await new Promise<SFTPWrapper>((resolve, reject) => {
       const env = Object.keys(opt.env).length > 0 ? { env: opt.env } : undefined;
@@ -166,12 +153,43 @@ export async function connect(opt: SftpOptions, globals: BackendGlobals, signal?
     client.end();
     sock.destroy();
     if (err instanceof FsError) throw err;
-    throw new ConnectionLost(`${where}: cannot start the SFTP subsystem: ${(err as Error).message}`);
+    const how = opt.serverCommand !== '' ? `server_command ${JSON.stringify(opt.serverCommand)}` : `the SFTP subsystem "${opt.subsystem}"`;
+    // A refused subsystem or a command that is no SFTP server is a setting to fix, not a fault to retry.
+    const msg = (err as Error).message;
+    if (/Unable to start subsystem|Unable to exec/i.test(msg)) throw fsError('config', `sftp ${where}: cannot start ${how}: the server refused it`, { retry: 'fatal' });
+    if (/exit code|signal|unexpected SFTP session termination|Packet length/i.test(msg)) {
+      throw fsError('config', `sftp ${where}: cannot start ${how}: no SFTP server answered (${msg})`, { retry: 'fatal' });
+    }
+    throw new ConnectionLost(`${where}: cannot start ${how}: ${(err as Error).message}`);
   }
   conn.sftp.on('close', kill);
   const ext = (conn.sftp as unknown as { _extensions?: Record<string, string> })._extensions ?? {};
   conn.posixRename = ext['posix-rename@openssh.com'] !== undefined;
+  conn.statvfs = ext['statvfs@openssh.com'] !== undefined;
   return conn;
+}
+
+/**
+ * subsystem and server_command: ssh2 starts SFTP only as the subsystem named "sftp", with no
+ * way to name another or to run a command instead. Its client asks for that subsystem once,
+ * through its protocol object, right after the session channel opens; for this one call
+ * the request is swapped for the configured subsystem, or for an exec of server_command
+ * (the server answers both kinds of request alike). Checked against ssh2 1.17 (client.js,
+ * sftp() → reqSubsystem) and by tests against OpenSSH with each option.
+ */
+function startSubsystemAs(client: Client, opt: SftpOptions): void {
+  if (opt.serverCommand === '' && opt.subsystem === 'sftp') return;
+  const proto = (client as unknown as { _protocol?: Record<string, unknown> })._protocol;
+  const original = proto?.subsystem;
+  if (!proto || typeof original !== 'function' || typeof proto.exec !== 'function') {
+    throw fsError('config', 'sftp options subsystem / server_command: this version of the ssh2 library cannot start SFTP another way', { retry: 'fatal' });
+  }
+  proto.subsystem = function (this: unknown, channel: number, name: string, wantReply: boolean) {
+    proto.subsystem = original;
+    if (name !== 'sftp') return original.call(this, channel, name, wantReply);
+    if (opt.serverCommand !== '') return (proto.exec as (c: number, cmd: string, w: boolean) => unknown).call(this, channel, opt.serverCommand, wantReply);
+    return original.call(this, channel, opt.subsystem, wantReply);
+  };
 }
 
 export function closeConnection(c: Connection): void {

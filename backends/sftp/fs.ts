@@ -4,9 +4,9 @@ import type { ConfigMap } from '../../src/fs/configmap.js';
 import { fsError, FsError } from '../../src/fs/errors.js';
 import type { BackendGlobals } from '../../src/fs/globals.js';
 import type { NewFsResult } from '../../src/fs/registry.js';
-import type { CallOptions, CleanupOptions, Dir, Entry, Features, Fs, HashType, Obj, PutOptions, SrcInfo, Timestamp } from '../../src/fs/types.js';
+import type { CallOptions, CleanupOptions, Dir, Entry, Features, Fs, HashType, Obj, PutOptions, SrcInfo, Timestamp, Usage } from '../../src/fs/types.js';
 import { quoteName } from '../../src/lib/escape.js';
-import { logNotice } from '../../src/lib/log.js';
+import { logError, logNotice } from '../../src/lib/log.js';
 import { readOptions, type SftpOptions } from './config.js';
 import type { Connection } from './connect.js';
 import { checkSignal, ConnectionLost, mapSftpError, sftpStatus, STATUS } from './errors.js';
@@ -97,6 +97,7 @@ export class SftpFs implements Fs, SftpHome {
           const n = it.filename;
           if (n === '.' || n === '..' || n.includes('/')) continue;
           const remote = joinRemote(dir, n);
+          if (n.includes('\uFFFD') && (await this.undecodable(c, remote, options))) continue;
           const e = await this.entry(c, remote, it.attrs as Stats, options);
           if (e) out.push(e);
         }
@@ -104,6 +105,25 @@ export class SftpFs implements Fs, SftpHome {
       },
       { signal: options.signal, notFound: 'dirNotFound' },
     );
+  }
+
+  /**
+   * ssh2 decodes names as UTF-8, turning bytes that are not into U+FFFD: such a name is not
+   * the file's (a lookup by it finds nothing), so it is skipped as an error, as the local
+   * backend does, and a sync deletes nothing on its account. A name that really holds
+   * U+FFFD is found and kept.
+   */
+  private async undecodable(c: Connection, remote: string, options: CallOptions): Promise<boolean> {
+    try {
+      await op.lstat(c.sftp, this.path(remote));
+      return false;
+    } catch (err) {
+      if (sftpStatus(err) !== STATUS.NO_SUCH_FILE) throw err;
+    }
+    const e = fsError('invalidName', `${quoteName(remote)}: the name is not valid UTF-8 (shown with U+FFFD): skipped; rename it on the server to copy it`, { retry: 'noRetry' });
+    if (options.report) options.report(undefined, e);
+    else logError(undefined, e.message);
+    return true;
   }
 
   /** An entry from its lstat attributes; a symlink is followed (as rclone does) unless skip_links. */
@@ -340,11 +360,14 @@ export class SftpFs implements Fs, SftpHome {
 
   /**
    * `nclone cleanup`: removes the temporary files of uploads that a killed run left below the
-   * root (listings never show them). Their time is no guide (an upload sets it to the source's
-   * before the rename), so every one found goes, whatever --max-age says.
+   * root (listings never show them). With --max-age only those written to no later than that
+   * long ago: an upload under way (another nclone's) keeps writing its file, so its time
+   * stays recent. (The time is set to the source's just before the rename, for a moment.)
    */
   async cleanup(options: CleanupOptions = {}): Promise<void> {
     checkSignal(options);
+    const now = Date.now();
+    const old = (e: { attrs: { mtime: number } }) => options.maxAgeMs === undefined || now - e.attrs.mtime * 1000 >= options.maxAgeMs;
     await this.pool.run(
       `clean up ${this.where('')}`,
       async (c) => {
@@ -355,7 +378,7 @@ export class SftpFs implements Fs, SftpHome {
             const child = `${path}/${e.filename}`;
             const kind = kindOf(e.attrs as Stats);
             if (kind === S_IFDIR) await sweep(child);
-            else if (kind === S_IFREG && isTempName(e.filename)) {
+            else if (kind === S_IFREG && isTempName(e.filename) && old(e)) {
               logNotice(child, options.dryRun ? 'Not removing the leftover temporary file as --dry-run is set' : 'Removing a leftover temporary file');
               if (!options.dryRun) await op.unlink(c.sftp, child);
             }
@@ -365,6 +388,24 @@ export class SftpFs implements Fs, SftpHome {
       },
       { signal: options.signal, notFound: 'dirNotFound' },
     );
+  }
+
+  /** Sizes of the file system holding the root, from statvfs@openssh.com (OpenSSH's servers offer it). */
+  async about(options: CallOptions = {}): Promise<Usage> {
+    checkSignal(options);
+    const st = await this.pool.run(
+      `about ${this.where('')}`,
+      (c) => {
+        if (!c.statvfs) throw fsError('notSupported', `about ${this.where('')}: the server does not offer statvfs@openssh.com`, { retry: 'noRetry' });
+        return op.statvfs(c.sftp, this.path(''));
+      },
+      { signal: options.signal, notFound: 'dirNotFound' },
+    );
+    const n = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : NaN);
+    const unit = n(st.f_frsize);
+    const usage = { total: n(st.f_blocks) * unit, used: (n(st.f_blocks) - n(st.f_bfree)) * unit, free: n(st.f_bavail) * unit };
+    if (!Object.values(usage).every((v) => Number.isFinite(v) && v >= 0)) throw fsError('other', `about ${this.where('')}: the server's statvfs answer makes no sense`, { retry: 'noRetry' });
+    return usage;
   }
 
   async setTimes(remote: string, t: Timestamp, options: CallOptions = {}): Promise<void> {

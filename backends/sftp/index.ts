@@ -40,7 +40,7 @@ export const SFTP_OPTIONS: OptionDef[] = [
   },
   {
     name: 'key_use_agent',
-    help: 'Always ask the ssh-agent (SSH_AUTH_SOCK) for keys, also when key_file is set (then only the key whose .pub file lies beside it).',
+    help: 'Always ask the ssh-agent (SSH_AUTH_SOCK) for keys, also when key_file is set: then only the agent\'s copy of that key is offered (found by key_file.pub, or by key_file itself when it holds the public key) and the private file is not read.',
     type: 'bool',
     default: false,
   },
@@ -52,7 +52,7 @@ export const SFTP_OPTIONS: OptionDef[] = [
     secret: true,
     ...adv,
   },
-  { name: 'pubkey_file', help: 'A public key or certificate file to present with the key (certificate logins).', type: 'string', default: '', ...adv },
+  { name: 'pubkey_file', help: 'A certificate file to present with the key (certificate logins). Not supported by nclone: its SSH library cannot sign certificate logins; setting it is refused.', type: 'string', default: '', ...adv },
   {
     name: 'use_insecure_cipher',
     help: 'Also offer old ciphers and key exchanges (CBC ciphers, diffie-hellman-group-exchange) that some old servers need. They are weak: use only when the server has nothing else.',
@@ -67,7 +67,7 @@ export const SFTP_OPTIONS: OptionDef[] = [
     default: false,
     ...adv,
   },
-  { name: 'ask_password', help: 'Ask for the password on the terminal when none is configured (never from cron).', type: 'bool', default: false, ...adv },
+  { name: 'ask_password', help: 'When pass is empty, ask for the password on the terminal the first time the server wants one (once per run). Without a terminal (cron) the command fails at once.', type: 'bool', default: false, ...adv },
   {
     name: 'path_override',
     help: 'The path the shell commands (md5sum, sha1sum) should use when the shell sees the files under another path than SFTP does. Starting it with "@" gives the shell path of the remote\'s root; the object\'s path is added to it.',
@@ -98,11 +98,11 @@ export const SFTP_OPTIONS: OptionDef[] = [
     default: false,
     ...adv,
   },
-  { name: 'subsystem', help: 'The SSH subsystem that serves SFTP on the server.', type: 'string', default: 'sftp', ...adv },
-  { name: 'server_command', help: 'A command that starts an SFTP server on the remote host, in place of the subsystem.', type: 'string', default: '', ...adv },
+  { name: 'subsystem', help: 'The name of the SSH subsystem that serves SFTP on the server.', type: 'string', default: 'sftp', ...adv },
+  { name: 'server_command', help: 'A command run on the server that speaks SFTP on its standard input and output, used in place of the subsystem (e.g. /usr/lib/openssh/sftp-server, or with sudo in front).', type: 'string', default: '', ...adv },
   {
     name: 'use_fstat',
-    help: 'Ask for a file\'s status through its open handle rather than by name (for servers that limit open files).',
+    help: 'Ask for a file\'s status through its open handle rather than by name (for servers that limit open files). Accepted for rclone\'s configs and changes nothing: nclone never stats a file by name while it holds it open.',
     type: 'bool',
     default: false,
     ...adv,

@@ -67,3 +67,15 @@ export function read(s: SFTPWrapper, h: Buffer, len: number, pos: number): Promi
     }),
   );
 }
+
+/** statvfs@openssh.com: the file system's sizes in blocks of frsize bytes. */
+export interface StatVfs {
+  f_frsize: number;
+  f_blocks: number;
+  f_bfree: number;
+  f_bavail: number;
+}
+
+export function statvfs(s: SFTPWrapper, p: string): Promise<StatVfs> {
+  return new Promise((res, rej) => s.ext_openssh_statvfs(p, (e, st) => (e ? rej(e) : res(st as StatVfs))));
+}

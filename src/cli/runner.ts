@@ -175,7 +175,7 @@ async function runLogged(
     };
     // Commands that manage the config file read it themselves (and must work when it is broken).
     const config = def.noConfig ? ConfigDocument.empty() : (await (await import('../config/store.js')).loadConfig(configFile, passwords)).doc;
-    const resolver: FsResolver = { registry: defaultRegistry(), remotes: remoteSource(config, configFile, process.env), configFile, env: process.env, backendFlags, globals: backendGlobals(flags, opt) };
+    const resolver: FsResolver = { registry: defaultRegistry(), remotes: remoteSource(config, configFile, process.env), configFile, env: process.env, backendFlags, globals: { ...backendGlobals(flags, opt), askPassword: passwords.prompt } };
     const rate = bwlimit(flags);
     const bucket = rate > 0 ? new (await import('../accounting/stream.js')).TokenBucket(rate) : undefined;
     const ctx: OperationContext = { opt, filter, stats, bwlimit: bucket, signal: runSignal };

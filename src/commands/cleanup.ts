@@ -28,7 +28,7 @@ export const cleanup: CommandDef = {
   args: ['remote:path'],
   summary: 'Remove what interrupted runs left: unfinished uploads, temporary files.',
   description:
-    'Removes what interrupted transfers left behind. On S3: aborts the unfinished multipart uploads below the path that were started more than --max-age ago (default 24h), whoever started them, as rclone does, and deletes the journals nclone keeps to resume its own; an interrupted nclone upload younger than that is kept for the next run to resume, unless its source file is gone. On a local path: removes the temporary files of interrupted downloads. With --dry-run, only says what it would remove.',
+    'Removes what interrupted transfers left behind. On S3: aborts the unfinished multipart uploads below the path that were started more than --max-age ago (default 24h), whoever started them, as rclone does, and deletes the journals nclone keeps to resume its own; an interrupted nclone upload younger than that is kept for the next run to resume, unless its source file is gone. On a local path: removes the temporary files of interrupted downloads. On SFTP: removes the temporary files of interrupted uploads not written to for --max-age. With --dry-run, only says what it would remove.',
   examples: [
     { note: 'Abort uploads started more than a day ago', command: 'nclone cleanup s3remote:bucket' },
     { note: 'Abort every unfinished upload, whatever its age', command: 'nclone cleanup --max-age 0s s3remote:bucket' },

@@ -19,6 +19,8 @@ export interface BackendGlobals {
   caCert: string[];
   /** --transfers + --checkers: how many requests the run may have going at once, for backends that keep a connection per request (sftp). */
   parallel: number;
+  /** Asks the person at the terminal for a password (not echoed); undefined when nobody can be asked (no terminal, cron). */
+  askPassword?: (message: string) => Promise<string>;
 }
 
 export const DEFAULT_GLOBALS: BackendGlobals = {

@@ -119,8 +119,12 @@ describe('sftp through the CLI', () => {
     expectOk(await nclone('copy', big, `srv:${dir}`));
     expect(nfs.readFileSync(target).equals(nfs.readFileSync(path.join(big, 'large.bin')))).toBe(true);
     expect((await nclone('lsf', `srv:${dir}`)).stdout).toBe('large.bin\n');
-    // cleanup removes what the killed run left, and nothing else.
-    const c = await nclone('cleanup', `srv:${dir}`);
+    // cleanup keeps a temporary file written to within --max-age (it may be another run's
+    // upload under way: default 24h), then removes what the killed run left, and nothing else.
+    const young = await nclone('cleanup', `srv:${dir}`);
+    expect(young.code, young.stderr).toBe(0);
+    expect(nfs.readdirSync(dir).filter((n) => n.endsWith('.partial'))).toEqual(left);
+    const c = await nclone('cleanup', '--max-age', '0s', `srv:${dir}`);
     expect(c.code, c.stderr).toBe(0);
     expect(c.stderr).toMatch(/Removing a leftover temporary file/);
     expect(nfs.readdirSync(dir)).toEqual(['large.bin']);
