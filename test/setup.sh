@@ -22,5 +22,24 @@ if ((${#need[@]})); then
   sudo=""
   [ "$(id -u)" = 0 ] || sudo="sudo"
   $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}"
+  # openssh-server's package starts and enables the system's sshd on port 22 of every
+  # interface; the tests need only the binary. A policy-rc.d that says "do not start" keeps
+  # it down while it installs (unless the machine has its own, as containers do), and the
+  # service is then disabled. Only when this script is what installs the package.
+  fresh_sshd=
+  [[ " ${need[*]} " == *" openssh-server "* ]] && fresh_sshd=1
+  own_policy=
+  if [ -n "$fresh_sshd" ] && [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' | $sudo tee /usr/sbin/policy-rc.d >/dev/null
+    $sudo chmod 755 /usr/sbin/policy-rc.d
+    own_policy=1
+  fi
+  status=0
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" || status=$?
+  [ -z "$own_policy" ] || $sudo rm -f /usr/sbin/policy-rc.d
+  [ "$status" = 0 ] || exit "$status"
+  if [ -n "$fresh_sshd" ] && [ -d /run/systemd/system ]; then
+    $sudo systemctl disable --now ssh.service ssh.socket >/dev/null 2>&1 || true
+    echo "test setup: openssh-server installed for its sshd binary; the system's ssh service is left disabled"
+  fi
 fi
