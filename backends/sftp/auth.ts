@@ -130,8 +130,13 @@ export function login(opt: SftpOptions, globals: BackendGlobals): Login {
     if (m.type === 'publickey') return next({ type: 'publickey', username, key: m.key });
     if (m.type === 'password') return next({ type: 'password', username, password: m.password });
     if (m.type === 'keyboard-interactive') return next(interactive(username, m.password));
-    // ask: only when the server takes passwords at all, so a refused key never prompts for nothing.
-    const wants = methodsLeft === null || methodsLeft.includes('password') || methodsLeft.includes('keyboard-interactive');
+    // ask: only when the server takes passwords at all. Asked first, the 'none' method
+    // makes the server list the methods it takes.
+    if (methodsLeft === null) {
+      i--;
+      return next({ type: 'none', username });
+    }
+    const wants = methodsLeft.includes('password') || methodsLeft.includes('keyboard-interactive');
     const answer = wants ? askOnce(opt, globals, login) : undefined;
     if (!answer) return next(false as never);
     answer.then(

@@ -78,13 +78,25 @@ export async function connect(opt: SftpOptions, globals: BackendGlobals, signal?
     throw new ConnectionLost(`cannot connect to ${where}: ${why}`);
   }
   const client = new ssh2.Client();
+  const conn: Connection = { client, sock, sftp: undefined as unknown as SFTPWrapper, dead: false, posixRename: false, statvfs: false };
+  // --timeout: a connection on which nothing arrives for that long (a hung handshake, no
+  // answer to a request) is dropped; what was under way on it fails and is retried on a new one.
+  if (globals.timeoutMs > 0) {
+    sock.setTimeout(globals.timeoutMs, () => {
+      conn.dead = true;
+      sock.destroy(new Error(`no data from the server for ${Math.round(globals.timeoutMs / 1000)} s (--timeout)`));
+    });
+  }
+  // While a person types a password (ask_password) the handshake waits for them: then only
+  // --timeout bounds it, not --contimeout.
+  const mayAsk = opt.askPassword && opt.pass === '' && globals.askPassword !== undefined;
   let hostKeyRefusal: string | undefined;
   const cfg: ConnectConfig = {
     sock,
     username: opt.user,
     authHandler: auth.handler,
     algorithms: algorithms(opt),
-    readyTimeout: globals.conTimeoutMs > 0 ? globals.conTimeoutMs : 2 ** 31 - 1,
+    readyTimeout: globals.conTimeoutMs > 0 && !mayAsk ? globals.conTimeoutMs : 2 ** 31 - 1,
     // Without known_hosts_file any host key is accepted, as rclone does (its docs say so):
     // the connection is then encrypted but the server not authenticated.
     hostVerifier: (key: Buffer) => {
@@ -126,21 +138,12 @@ export async function connect(opt: SftpOptions, globals: BackendGlobals, signal?
       reject(fsError('config', `sftp ${where}: ${(err as Error).message}`));
     }
   });
-  const conn: Connection = { client, sock, sftp: undefined as unknown as SFTPWrapper, dead: false, posixRename: false, statvfs: false };
   const kill = () => {
     conn.dead = true;
   };
   client.on('error', kill);
   client.on('close', kill);
   client.on('end', kill);
-  // --timeout: a connection on which nothing arrives for that long (no answer to a request,
-  // no keepalive) is dropped; what was under way on it fails and is retried on a new one.
-  if (globals.timeoutMs > 0) {
-    sock.setTimeout(globals.timeoutMs, () => {
-      conn.dead = true;
-      sock.destroy(new Error(`no data from the server for ${Math.round(globals.timeoutMs / 1000)} s (--timeout)`));
-    });
-  }
   startSubsystemAs(client, opt);
   try {
     conn.sftp = await new Promise<SFTPWrapper>((resolve, reject) => {
