@@ -18,6 +18,10 @@ export interface Connection {
   posixRename: boolean;
   /** The server offers statvfs@openssh.com (file system sizes, for about). */
   statvfs: boolean;
+  /** Requests waiting for an answer (ops.ts): failed all at once when the connection dies. */
+  pending: Set<(err: Error) => void>;
+  /** Why it died, for the requests that find it dead. */
+  deathReason?: string;
 }
 
 const INSECURE_CIPHERS = ['aes128-cbc', 'aes192-cbc', 'aes256-cbc', '3des-cbc'];
@@ -78,13 +82,32 @@ export async function connect(opt: SftpOptions, globals: BackendGlobals, signal?
     throw new ConnectionLost(`cannot connect to ${where}: ${why}`);
   }
   const client = new ssh2.Client();
-  const conn: Connection = { client, sock, sftp: undefined as unknown as SFTPWrapper, dead: false, posixRename: false, statvfs: false };
+  const conn: Connection = { client, sock, sftp: undefined as unknown as SFTPWrapper, dead: false, posixRename: false, statvfs: false, pending: new Set() };
+  const kill = (why: string) => {
+    if (!conn.dead) conn.deathReason = `${where}: ${why}`;
+    conn.dead = true;
+    const waiting = [...conn.pending];
+    conn.pending.clear();
+    for (const fail of waiting) fail(new ConnectionLost(conn.deathReason ?? why));
+  };
+  // For the connection's whole life: ssh2 may report more than one error (a timeout, then
+  // the lost socket), and an error event nobody listens to would end the process.
+  client.on('error', (err: Error) => kill(err.message));
+  client.on('close', () => kill('the connection closed'));
+  client.on('end', () => kill('the server ended the connection'));
+  // Whether the server sent anything: a connection that ends before its first byte (a
+  // server over its MaxStartups, restarting) is a failure to retry, not a setting to fix.
+  let heard = false;
+  sock.once('data', () => {
+    heard = true;
+  });
   // --timeout: a connection on which nothing arrives for that long (a hung handshake, no
   // answer to a request) is dropped; what was under way on it fails and is retried on a new one.
   if (globals.timeoutMs > 0) {
     sock.setTimeout(globals.timeoutMs, () => {
-      conn.dead = true;
-      sock.destroy(new Error(`no data from the server for ${Math.round(globals.timeoutMs / 1000)} s (--timeout)`));
+      const why = `no data from the server for ${Math.round(globals.timeoutMs / 1000)} s (--timeout)`;
+      kill(why);
+      sock.destroy(new Error(why));
     });
   }
   // While a person types a password (ask_password) the handshake waits for them: then only
@@ -117,19 +140,23 @@ export async function connect(opt: SftpOptions, globals: BackendGlobals, signal?
     };
     signal?.addEventListener('abort', onAbort, { once: true });
     client.once('ready', () => {
+      client.removeListener('error', onError);
       signal?.removeEventListener('abort', onAbort);
       resolve();
     });
-    client.once('error', (err: Error & { level?: string }) => {
+    const onError = (err: Error & { level?: string }) => {
+      client.removeListener('error', onError);
       signal?.removeEventListener('abort', onAbort);
       sock.destroy();
       if (hostKeyRefusal !== undefined) reject(fsError('config', `sftp ${where}: host key refused: ${hostKeyRefusal}`, { retry: 'fatal' }));
       else if (err.level === 'client-authentication') {
         reject(auth.problem ?? fsError('config', `sftp ${where}: login as "${opt.user}" refused: the server accepted none of the ${auth.offered()} credentials given`, { retry: 'fatal' }));
       } else if (err.level === 'client-timeout') reject(new ConnectionLost(`${where}: the SSH handshake timed out`));
+      else if (!heard) reject(new ConnectionLost(`${where}: the server closed the connection before saying anything (${err.message})`));
       else if (err.level === 'handshake' || err.level === 'protocol') reject(fsError('config', `sftp ${where}: SSH handshake failed: ${err.message}`, { retry: 'fatal' }));
       else reject(new ConnectionLost(`${where}: ${err.message}`));
-    });
+    };
+    client.on('error', onError);
     try {
       client.connect(cfg);
     } catch (err) {
@@ -138,12 +165,6 @@ export async function connect(opt: SftpOptions, globals: BackendGlobals, signal?
       reject(fsError('config', `sftp ${where}: ${(err as Error).message}`));
     }
   });
-  const kill = () => {
-    conn.dead = true;
-  };
-  client.on('error', kill);
-  client.on('close', kill);
-  client.on('end', kill);
   startSubsystemAs(client, opt);
   try {
     conn.sftp = await new Promise<SFTPWrapper>((resolve, reject) => {
@@ -165,7 +186,7 @@ export async function connect(opt: SftpOptions, globals: BackendGlobals, signal?
     }
     throw new ConnectionLost(`${where}: cannot start ${how}: ${(err as Error).message}`);
   }
-  conn.sftp.on('close', kill);
+  conn.sftp.on('close', () => kill('the SFTP session closed'));
   const ext = (conn.sftp as unknown as { _extensions?: Record<string, string> })._extensions ?? {};
   conn.posixRename = ext['posix-rename@openssh.com'] !== undefined;
   conn.statvfs = ext['statvfs@openssh.com'] !== undefined;

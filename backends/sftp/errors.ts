@@ -16,7 +16,9 @@ export const STATUS = {
 
 /** Node's and ssh2's ways of saying the connection is gone: the request may be sent again on a fresh one. */
 const LOST_CODES = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ECONNABORTED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENETDOWN']);
-const LOST_MESSAGES = /^(No response from server|Not connected|Channel not open|Unable to start subsystem|\(SSH\) Channel open failure|Connection lost before handshake)/;
+const LOST_MESSAGES = /^(No response from server|Not connected|Channel not open|Unable to start subsystem|Connection lost before handshake)/;
+/** The server would not open another channel (MaxSessions): worth another try, but the connection is fine. */
+const BUSY = /^\(SSH\) Channel open failure/;
 
 /** Thrown by the pool when a connection broke under a request; always retryable. */
 export class ConnectionLost extends Error {
@@ -39,7 +41,12 @@ export function isConnectionLost(err: unknown): boolean {
 /** For the pacer: only a broken connection is worth another try; the server's answers are final. */
 export function classifySftp(err: unknown): Verdict {
   if (err instanceof FsError) return { retry: err.retry === 'retryable' };
-  return { retry: isConnectionLost(err) };
+  return { retry: isConnectionLost(err) || isBusy(err) };
+}
+
+function isBusy(err: unknown): boolean {
+  const m = (err as { message?: unknown } | null)?.message;
+  return typeof m === 'string' && BUSY.test(m);
 }
 
 export function sftpStatus(err: unknown): number | undefined {
@@ -57,6 +64,7 @@ export function mapSftpError(err: unknown, what: string, notFound: ErrorKind = '
     const detail = err instanceof ConnectionLost ? err.detail : String((err as Error)?.message ?? err);
     return fsError('other', `${what}: connection lost: ${oneLine(detail)}`, { cause: err, retry: 'retryable' });
   }
+  if (isBusy(err)) return fsError('other', `${what}: the server refused another channel: ${oneLine(String((err as Error).message))}`, { cause: err, retry: 'retryable' });
   switch (sftpStatus(err)) {
     case STATUS.NO_SUCH_FILE:
       return fsError(notFound, `${what}: ${notFound === 'dirNotFound' ? 'directory not found' : 'object not found'}`, { cause: err, retry: 'noRetry' });

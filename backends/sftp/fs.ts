@@ -24,7 +24,13 @@ const S_IFMT = 0o170000;
 const S_IFDIR = 0o040000;
 const S_IFREG = 0o100000;
 const S_IFLNK = 0o120000;
-const kindOf = (st: Stats) => st.mode & S_IFMT;
+/** The file type from the mode; a server that sends no type bits (some do) means a regular file, as rclone takes it. */
+const kindOf = (st: Stats) => (Number.isInteger(st.mode) ? st.mode & S_IFMT : 0) || S_IFREG;
+
+/** A size or time the server sent, checked: a listing is untrusted input. */
+function wholeNumber(v: unknown): v is number {
+  return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+}
 
 export async function newFs(name: string, root: string, config: ConfigMap, globals: BackendGlobals): Promise<NewFsResult> {
   const opt = readOptions(config, globals);
@@ -37,7 +43,7 @@ export async function newFs(name: string, root: string, config: ConfigMap, globa
     const first = await pool.acquire();
     try {
       info = await serverInfo(first.conn, opt);
-      rootStat = cleaned === '' ? undefined : await op.stat(first.conn.sftp, cleaned).catch(() => undefined);
+      rootStat = cleaned === '' ? undefined : await op.stat(first.conn, cleaned).catch(() => undefined);
     } finally {
       pool.release(first);
     }
@@ -91,7 +97,7 @@ export class SftpFs implements Fs, SftpHome {
     return this.pool.run(
       `list ${this.where(dir)}`,
       async (c) => {
-        const items = await op.readdir(c.sftp, p);
+        const items = await op.readdir(c, p);
         const out: Entry[] = [];
         for (const it of items) {
           const n = it.filename;
@@ -115,7 +121,7 @@ export class SftpFs implements Fs, SftpHome {
    */
   private async undecodable(c: Connection, remote: string, options: CallOptions): Promise<boolean> {
     try {
-      await op.lstat(c.sftp, this.path(remote));
+      await op.lstat(c, this.path(remote));
       return false;
     } catch (err) {
       if (sftpStatus(err) !== STATUS.NO_SUCH_FILE) throw err;
@@ -137,7 +143,7 @@ export class SftpFs implements Fs, SftpHome {
         return undefined;
       }
       try {
-        st = await op.stat(c.sftp, this.path(remote));
+        st = await op.stat(c, this.path(remote));
       } catch (err) {
         if (sftpStatus(err) === STATUS.NO_SUCH_FILE) {
           logNotice(remote, 'symlink points nowhere: skipped');
@@ -151,18 +157,33 @@ export class SftpFs implements Fs, SftpHome {
       kind = kindOf(st);
       if (kind !== S_IFREG && kind !== S_IFDIR) return undefined;
     }
-    if (kind === S_IFDIR) return { kind: 'dir', remote, modTime: BigInt(st.mtime) * NS, items: -1 } satisfies Dir;
+    if (kind === S_IFDIR) return { kind: 'dir', remote, modTime: wholeNumber(st.mtime) ? BigInt(st.mtime) * NS : undefined, items: -1 } satisfies Dir;
+    const bad = this.badAttributes(remote, st);
+    if (bad) {
+      if (options.report) options.report(remote, bad);
+      else logError(remote, bad.message);
+      return undefined;
+    }
     return new SftpObject(this, remote, st.size, BigInt(st.mtime) * NS);
+  }
+
+  /** A file whose size or time the server did not send (or sent as nonsense) can't be copied or compared. */
+  private badAttributes(remote: string, st: Stats): FsError | undefined {
+    const missing = [wholeNumber(st.size) ? '' : 'size', wholeNumber(st.mtime) ? '' : 'modification time'].filter(Boolean);
+    if (missing.length === 0) return undefined;
+    return fsError('other', `${this.where(remote)}: the server sent no usable ${missing.join(' or ')}: skipped`, { retry: 'noRetry' });
   }
 
   async newObject(remote: string, options: CallOptions = {}): Promise<Obj> {
     checkSignal(options);
     const p = this.path(remote);
     if (remote === '' || isTempName(baseName(remote))) throw fsError('objectNotFound', `${this.where(remote)}: object not found`, { retry: 'noRetry' });
-    const st = await this.pool.run(`stat ${this.where(remote)}`, (c) => (this.opt.skipLinks ? op.lstat(c.sftp, p) : op.stat(c.sftp, p)), { signal: options.signal });
+    const st = await this.pool.run(`stat ${this.where(remote)}`, (c) => (this.opt.skipLinks ? op.lstat(c, p) : op.stat(c, p)), { signal: options.signal });
     const kind = kindOf(st);
     if (kind === S_IFDIR) throw fsError('isDir', `${this.where(remote)}: is a directory, not a file`, { retry: 'noRetry' });
     if (kind !== S_IFREG) throw fsError('objectNotFound', `${this.where(remote)}: object not found (not a regular file)`, { retry: 'noRetry' });
+    const bad = this.badAttributes(remote, st);
+    if (bad) throw bad;
     return new SftpObject(this, remote, st.size, BigInt(st.mtime) * NS);
   }
 
@@ -192,7 +213,7 @@ export class SftpFs implements Fs, SftpHome {
         try {
           await renameInto(c, tmp, target);
         } catch (err) {
-          if (!c.dead) await op.unlink(c.sftp, tmp).catch(() => undefined);
+          if (!c.dead) await op.unlink(c, tmp).catch(() => undefined);
           if (sftpStatus(err) === STATUS.FAILURE && (await this.isDir(c, target))) {
             throw fsError('isDir', `${this.where(src.remote)}: is a directory, not a file`, { retry: 'noRetry' });
           }
@@ -205,10 +226,15 @@ export class SftpFs implements Fs, SftpHome {
       .catch(async (err: unknown) => {
         // The connection broke under the upload: its temporary file is removed over a fresh one.
         if ((err as FsError).retry === 'retryable' && !options.signal?.aborted) {
-          await this.pool.run(`remove ${tmp}`, (c) => op.unlink(c.sftp, tmp)).catch(() => undefined);
+          await this.pool.run(`remove ${tmp}`, (c) => op.unlink(c, tmp)).catch(() => undefined);
         }
         throw err;
       });
+    // Like rclone, whose upload fails at this point with the data in place: the data is
+    // kept, the run counts an error, and the next run sends the file again.
+    if (written.timesRefused !== undefined) {
+      throw fsError('other', `${this.where(src.remote)}: written, but the server refused to set its modification time (${sftpStatus(written.timesRefused) === STATUS.OP_UNSUPPORTED ? 'not supported' : 'permission denied'}): set set_modtime = false for this server`, { retry: 'noRetry' });
+    }
     // Without set_modtime the server chose the time: ask it.
     const mtime = this.opt.setModtime ? BigInt(storedSeconds(src.modTime)) * NS : await (await this.newObject(src.remote, options)).modTime();
     const obj = new SftpObject(this, src.remote, written.bytes, mtime);
@@ -221,7 +247,7 @@ export class SftpFs implements Fs, SftpHome {
   }
 
   private async isDir(c: Connection, p: string): Promise<boolean> {
-    return op.stat(c.sftp, p).then(
+    return op.stat(c, p).then(
       (st) => kindOf(st) === S_IFDIR,
       () => false,
     );
@@ -236,14 +262,14 @@ export class SftpFs implements Fs, SftpHome {
       async (c) => {
         const make = async (path: string, depth: number): Promise<void> => {
           try {
-            await op.mkdir(c.sftp, path);
+            await op.mkdir(c, path);
           } catch (err) {
             const status = sftpStatus(err);
             if (status === STATUS.NO_SUCH_FILE && depth < 4096 && parentPath(path) !== path) {
               await make(parentPath(path), depth + 1);
               return make(path, depth + 1);
             }
-            const st = await op.stat(c.sftp, path).catch(() => undefined);
+            const st = await op.stat(c, path).catch(() => undefined);
             if (st && kindOf(st) === S_IFDIR) return;
             if (st) throw fsError('isFile', `mkdir ${this.where(dir)}: a file is in the way`, { retry: 'noRetry' });
             throw err;
@@ -264,14 +290,14 @@ export class SftpFs implements Fs, SftpHome {
       if (this.root === '' || this.root === '/') return;
       await this.pool.run(`mkdir ${this.where('')}`, async (c) => {
         if (await this.isDir(c, this.root)) return;
-        await op.mkdir(c.sftp, this.root).catch(async (err: unknown) => {
+        await op.mkdir(c, this.root).catch(async (err: unknown) => {
           if (sftpStatus(err) !== STATUS.NO_SUCH_FILE) throw err;
           // The root's parents too, as `mkdir -p` would.
           const parts = this.root.split('/');
           for (let i = 1; i <= parts.length; i++) {
             const p = parts.slice(0, i).join('/');
             if (p === '' || (await this.isDir(c, p))) continue;
-            await op.mkdir(c.sftp, p);
+            await op.mkdir(c, p);
           }
         });
       }, { signal: options.signal, notFound: 'dirNotFound' });
@@ -290,16 +316,16 @@ export class SftpFs implements Fs, SftpHome {
       `rmdir ${this.where(dir)}`,
       async (c) => {
         try {
-          await op.rmdir(c.sftp, p);
+          await op.rmdir(c, p);
         } catch (err) {
           if (sftpStatus(err) !== STATUS.FAILURE) throw err;
-          const st = await op.lstat(c.sftp, p).catch(() => undefined);
+          const st = await op.lstat(c, p).catch(() => undefined);
           if (!st) throw fsError('dirNotFound', `rmdir ${this.where(dir)}: directory not found`, { retry: 'noRetry' });
           if (kindOf(st) !== S_IFDIR) throw fsError('isFile', `rmdir ${this.where(dir)}: not a directory`, { retry: 'noRetry' });
-          const names = (await op.readdir(c.sftp, p)).map((e) => e.filename).filter((n) => n !== '.' && n !== '..');
+          const names = (await op.readdir(c, p)).map((e) => e.filename).filter((n) => n !== '.' && n !== '..');
           if (names.length === 0 || !names.every(isTempName)) throw fsError('dirNotEmpty', `rmdir ${this.where(dir)}: directory not empty`, { retry: 'noRetry' });
-          for (const n of names) await op.unlink(c.sftp, `${p}/${n}`);
-          await op.rmdir(c.sftp, p);
+          for (const n of names) await op.unlink(c, `${p}/${n}`);
+          await op.rmdir(c, p);
         }
       },
       { signal: options.signal, notFound: 'dirNotFound' },
@@ -340,17 +366,17 @@ export class SftpFs implements Fs, SftpHome {
     await this.pool.run(
       `purge ${this.where(dir)}`,
       async (c) => {
-        const st = await op.lstat(c.sftp, p);
+        const st = await op.lstat(c, p);
         if (kindOf(st) !== S_IFDIR) throw fsError('isFile', `purge ${this.where(dir)}: not a directory`, { retry: 'noRetry' });
         const remove = async (path: string): Promise<void> => {
           checkSignal(options);
-          for (const e of await op.readdir(c.sftp, path)) {
-            if (e.filename === '.' || e.filename === '..') continue;
+          for (const e of await op.readdir(c, path)) {
+            if (e.filename === '.' || e.filename === '..' || e.filename === '' || e.filename.includes('/')) continue;
             const child = `${path}/${e.filename}`;
             if (kindOf(e.attrs as Stats) === S_IFDIR) await remove(child);
-            else await op.unlink(c.sftp, child);
+            else await op.unlink(c, child);
           }
-          await op.rmdir(c.sftp, path);
+          await op.rmdir(c, path);
         };
         await remove(p);
       },
@@ -373,14 +399,14 @@ export class SftpFs implements Fs, SftpHome {
       async (c) => {
         const sweep = async (path: string): Promise<void> => {
           checkSignal(options);
-          for (const e of await op.readdir(c.sftp, path)) {
-            if (e.filename === '.' || e.filename === '..' || e.filename.includes('/')) continue;
+          for (const e of await op.readdir(c, path)) {
+            if (e.filename === '.' || e.filename === '..' || e.filename === '' || e.filename.includes('/')) continue;
             const child = `${path}/${e.filename}`;
             const kind = kindOf(e.attrs as Stats);
             if (kind === S_IFDIR) await sweep(child);
             else if (kind === S_IFREG && isTempName(e.filename) && old(e)) {
               logNotice(child, options.dryRun ? 'Not removing the leftover temporary file as --dry-run is set' : 'Removing a leftover temporary file');
-              if (!options.dryRun) await op.unlink(c.sftp, child);
+              if (!options.dryRun) await op.unlink(c, child);
             }
           }
         };
@@ -397,7 +423,7 @@ export class SftpFs implements Fs, SftpHome {
       `about ${this.where('')}`,
       (c) => {
         if (!c.statvfs) throw fsError('notSupported', `about ${this.where('')}: the server does not offer statvfs@openssh.com`, { retry: 'noRetry' });
-        return op.statvfs(c.sftp, this.path(''));
+        return op.statvfs(c, this.path(''));
       },
       { signal: options.signal, notFound: 'dirNotFound' },
     );
@@ -412,7 +438,7 @@ export class SftpFs implements Fs, SftpHome {
     checkSignal(options);
     const p = this.path(remote);
     const attrs = timesAttrs(t);
-    await this.pool.run(`set modification time of ${this.where(remote)}`, (c) => op.setstat(c.sftp, p, attrs), { signal: options.signal });
+    await this.pool.run(`set modification time of ${this.where(remote)}`, (c) => op.setstat(c, p, attrs), { signal: options.signal });
   }
 
   remoteHash(obj: SftpObject, type: HashType, options?: CallOptions): Promise<string> {

@@ -67,7 +67,12 @@ export class SftpObject implements Obj {
     const opened = await pool.run(
       `open ${this.fs.where(this.remote)}`,
       async (c, pooled) => {
-        const handle = await op.open(c.sftp, p, 'r');
+        const handle = await op.open(c, p, 'r');
+        // Stopped while the open was under way: nobody will read or close this handle.
+        if (options.signal?.aborted) {
+          await op.close(c, handle).catch(() => undefined);
+          throw abortError(options.signal);
+        }
         pool.retain(pooled);
         return { c, pooled, handle };
       },
@@ -89,7 +94,7 @@ export class SftpObject implements Obj {
   async remove(options?: CallOptions): Promise<void> {
     checkSignal(options);
     const p = this.fs.path(this.remote);
-    await this.fs.pool.run(`remove ${this.fs.where(this.remote)}`, (c) => op.unlink(c.sftp, p), { signal: options?.signal });
+    await this.fs.pool.run(`remove ${this.fs.where(this.remote)}`, (c) => op.unlink(c, p), { signal: options?.signal });
   }
 
   async setModTime(t: Timestamp, options?: CallOptions): Promise<void> {
@@ -132,7 +137,7 @@ class RangeReader extends Readable {
   private fill(): void {
     while (this.inflight.length < this.depth && this.next <= this.last) {
       const len = Math.min(this.chunk, this.last - this.next + 1);
-      const read = op.read(this.c.sftp, this.handle, len, this.next);
+      const read = op.read(this.c, this.handle, len, this.next);
       read.catch(() => undefined);
       this.inflight.push({ pos: this.next, len, read });
       this.next += len;
@@ -175,6 +180,6 @@ class RangeReader extends Readable {
       cb(err);
     };
     if (broken) return finish();
-    op.close(this.c.sftp, this.handle).then(finish, finish);
+    op.close(this.c, this.handle).then(finish, finish);
   }
 }

@@ -1,69 +1,101 @@
-import type { FileEntryWithStats, InputAttributes, SFTPWrapper, Stats } from 'ssh2';
+import type { FileEntryWithStats, InputAttributes, Stats } from 'ssh2';
+import type { Connection } from './connect.js';
+import { ConnectionLost } from './errors.js';
 
-/** ssh2's SFTP calls as promises. */
-export function stat(s: SFTPWrapper, p: string): Promise<Stats> {
-  return new Promise((res, rej) => s.stat(p, (e, st) => (e ? rej(e) : res(st))));
+/**
+ * ssh2's SFTP calls as promises that always settle. ssh2 fails the requests pending when a
+ * channel closes, but a request sent after that (or one whose malformed answer it dropped)
+ * keeps its callback forever: a promise that never settles would hang the run. So no
+ * request is sent on a dead connection, and every one still waiting when the connection
+ * dies is failed (connect.ts), as ConnectionLost: retried on a new one.
+ */
+function request<T>(c: Connection, send: (done: (err: Error | null | undefined, value?: T) => void) => void): Promise<T> {
+  if (c.dead) return Promise.reject(new ConnectionLost(c.deathReason ?? 'the connection is closed'));
+  return new Promise<T>((resolve, reject) => {
+    let settled = false;
+    const fail = (err: Error) => {
+      if (settled) return;
+      settled = true;
+      c.pending.delete(fail);
+      reject(err);
+    };
+    c.pending.add(fail);
+    try {
+      send((err, value) => {
+        if (settled) return;
+        settled = true;
+        c.pending.delete(fail);
+        if (err) reject(err);
+        else resolve(value as T);
+      });
+    } catch (err) {
+      fail(err as Error);
+    }
+  });
 }
 
-export function lstat(s: SFTPWrapper, p: string): Promise<Stats> {
-  return new Promise((res, rej) => s.lstat(p, (e, st) => (e ? rej(e) : res(st))));
+export function stat(c: Connection, p: string): Promise<Stats> {
+  return request(c, (done) => c.sftp.stat(p, done));
 }
 
-export function readdir(s: SFTPWrapper, p: string): Promise<FileEntryWithStats[]> {
-  return new Promise((res, rej) => s.readdir(p, (e, list) => (e ? rej(e) : res(list))));
+export function lstat(c: Connection, p: string): Promise<Stats> {
+  return request(c, (done) => c.sftp.lstat(p, done));
 }
 
-export function mkdir(s: SFTPWrapper, p: string): Promise<void> {
-  return new Promise((res, rej) => s.mkdir(p, (e) => (e ? rej(e) : res())));
+export function readdir(c: Connection, p: string): Promise<FileEntryWithStats[]> {
+  return request(c, (done) => c.sftp.readdir(p, done));
 }
 
-export function rmdir(s: SFTPWrapper, p: string): Promise<void> {
-  return new Promise((res, rej) => s.rmdir(p, (e) => (e ? rej(e) : res())));
+export function mkdir(c: Connection, p: string): Promise<void> {
+  return request(c, (done) => c.sftp.mkdir(p, done));
 }
 
-export function unlink(s: SFTPWrapper, p: string): Promise<void> {
-  return new Promise((res, rej) => s.unlink(p, (e) => (e ? rej(e) : res())));
+export function rmdir(c: Connection, p: string): Promise<void> {
+  return request(c, (done) => c.sftp.rmdir(p, done));
 }
 
-export function rename(s: SFTPWrapper, from: string, to: string): Promise<void> {
-  return new Promise((res, rej) => s.rename(from, to, (e) => (e ? rej(e) : res())));
+export function unlink(c: Connection, p: string): Promise<void> {
+  return request(c, (done) => c.sftp.unlink(p, done));
 }
 
-export function posixRename(s: SFTPWrapper, from: string, to: string): Promise<void> {
-  return new Promise((res, rej) => s.ext_openssh_rename(from, to, (e) => (e ? rej(e) : res())));
+export function rename(c: Connection, from: string, to: string): Promise<void> {
+  return request(c, (done) => c.sftp.rename(from, to, done));
 }
 
-export function setstat(s: SFTPWrapper, p: string, attrs: InputAttributes): Promise<void> {
-  return new Promise((res, rej) => s.setstat(p, attrs, (e) => (e ? rej(e) : res())));
+export function posixRename(c: Connection, from: string, to: string): Promise<void> {
+  return request(c, (done) => c.sftp.ext_openssh_rename(from, to, done));
 }
 
-export function open(s: SFTPWrapper, p: string, flags: 'r' | 'w' | 'wx'): Promise<Buffer> {
-  return new Promise((res, rej) => s.open(p, flags, (e, h) => (e ? rej(e) : res(h))));
+export function setstat(c: Connection, p: string, attrs: InputAttributes): Promise<void> {
+  return request(c, (done) => c.sftp.setstat(p, attrs, done));
 }
 
-export function fstat(s: SFTPWrapper, h: Buffer): Promise<Stats> {
-  return new Promise((res, rej) => s.fstat(h, (e, st) => (e ? rej(e) : res(st))));
+export function open(c: Connection, p: string, flags: 'r' | 'w' | 'wx'): Promise<Buffer> {
+  return request(c, (done) => c.sftp.open(p, flags, done));
 }
 
-export function close(s: SFTPWrapper, h: Buffer): Promise<void> {
-  return new Promise((res, rej) => s.close(h, (e) => (e ? rej(e) : res())));
+export function fstat(c: Connection, h: Buffer): Promise<Stats> {
+  return request(c, (done) => c.sftp.fstat(h, done));
 }
 
-export function write(s: SFTPWrapper, h: Buffer, buf: Buffer, pos: number): Promise<void> {
-  return new Promise((res, rej) => s.write(h, buf, 0, buf.length, pos, (e) => (e ? rej(e) : res())));
+export function close(c: Connection, h: Buffer): Promise<void> {
+  return request(c, (done) => c.sftp.close(h, done));
+}
+
+export function write(c: Connection, h: Buffer, buf: Buffer, pos: number): Promise<void> {
+  return request(c, (done) => c.sftp.write(h, buf, 0, buf.length, pos, done));
 }
 
 /** Reads up to len bytes at pos; 0 at the end of the file. */
-export function read(s: SFTPWrapper, h: Buffer, len: number, pos: number): Promise<Buffer> {
+export function read(c: Connection, h: Buffer, len: number, pos: number): Promise<Buffer> {
   const buf = Buffer.allocUnsafe(len);
-  return new Promise((res, rej) =>
-    s.read(h, buf, 0, len, pos, (e, n) => {
-      if (e) {
-        // ssh2 reports the end of the file as an EOF status.
-        if ((e as { code?: unknown }).code === 1) return res(buf.subarray(0, 0));
-        return rej(e);
-      }
-      res(buf.subarray(0, n));
+  return request<Buffer>(c, (done) =>
+    c.sftp.read(h, buf, 0, len, pos, (e, n) => {
+      // ssh2 reports the end of the file as an EOF status.
+      if (e && (e as { code?: unknown }).code === 1) return done(undefined, buf.subarray(0, 0));
+      if (e) return done(e);
+      if (!Number.isInteger(n) || n < 0 || n > len) return done(new Error(`the server answered a read of ${len} bytes with ${n}`));
+      done(undefined, buf.subarray(0, n));
     }),
   );
 }
@@ -76,6 +108,6 @@ export interface StatVfs {
   f_bavail: number;
 }
 
-export function statvfs(s: SFTPWrapper, p: string): Promise<StatVfs> {
-  return new Promise((res, rej) => s.ext_openssh_statvfs(p, (e, st) => (e ? rej(e) : res(st as StatVfs))));
+export function statvfs(c: Connection, p: string): Promise<StatVfs> {
+  return request(c, (done) => c.sftp.ext_openssh_statvfs(p, (e, st) => done(e, st as StatVfs)));
 }

@@ -58,22 +58,31 @@ export class SftpPool {
 
   /** A connection for one request or stream; give it back with release(). */
   async acquire(signal?: AbortSignal): Promise<Pooled> {
-    for (const p of this.conns) if (p.conn.dead) this.drop(p);
-    const free = this.conns.find((p) => p.load === 0);
-    let pick = free;
-    if (!pick && this.conns.length < this.max) pick = await this.open(signal);
-    pick ??= this.conns.reduce((a, b) => (b.load < a.load ? b : a));
-    this.use(pick);
-    return pick;
+    for (;;) {
+      for (const p of this.conns) if (p.conn.dead) this.drop(p);
+      const free = this.conns.find((p) => p.load === 0);
+      if (free) {
+        this.use(free);
+        return free;
+      }
+      // One connection opens at a time (a burst must not storm the server's MaxStartups),
+      // never more than max; while one opens, the others share what is open already.
+      if (this.conns.length < this.max && !this.opening) {
+        const p = await this.open(signal);
+        this.use(p);
+        return p;
+      }
+      if (this.conns.length > 0) {
+        const least = this.conns.reduce((a, b) => (b.load < a.load ? b : a));
+        this.use(least);
+        return least;
+      }
+      // Nothing open yet: wait for the one opening; its failure is everyone's.
+      await this.opening;
+    }
   }
 
   private async open(signal?: AbortSignal): Promise<Pooled> {
-    // One connection opens at a time: a burst of requests then shares the first ones
-    // instead of storming the server's MaxStartups.
-    while (this.opening) {
-      const p = await this.opening.catch(() => undefined);
-      if (p && !p.conn.dead && p.load === 0) return p;
-    }
     if (this.closed) throw new ConnectionLost('the remote was closed');
     const opening = connect(this.opt, this.globals, signal).then((conn) => {
       const p: Pooled = { conn, load: 0 };

@@ -3,7 +3,7 @@ import type { CallOptions, HashType } from '../../src/fs/types.js';
 import { logDebug } from '../../src/lib/log.js';
 import type { SftpOptions } from './config.js';
 import type { Connection } from './connect.js';
-import { checkSignal } from './errors.js';
+import { checkSignal, isConnectionLost } from './errors.js';
 import type { SftpPool } from './pool.js';
 import { detectHashCommands, exec, hashCommand, parseHash, quoteForShell, shellFromProbe, type ShellType } from './shell.js';
 
@@ -35,7 +35,10 @@ async function detect(c: Connection, opt: SftpOptions): Promise<ServerInfo> {
     if (!['unix', 'powershell', 'cmd', 'none'].includes(opt.shellType)) throw fsError('config', `sftp option shell_type: "${opt.shellType}" is not one of unix, powershell, cmd, none`);
     shell = opt.shellType as ShellType;
   } else {
-    const r = await exec(c.client, 'echo ${ShellId}%ComSpec%', opt.env).catch(() => undefined);
+    const r = await exec(c.client, 'echo ${ShellId}%ComSpec%', opt.env).catch((err: unknown) => {
+      if (isConnectionLost(err)) throw err;
+      return undefined;
+    });
     shell = r ? shellFromProbe(r) : 'none';
   }
   const hashCommands = await detectHashCommands(c.client, shell, opt);

@@ -1,6 +1,7 @@
 import type { Client } from 'ssh2';
 import type { HashType } from '../../src/fs/types.js';
 import type { SftpOptions } from './config.js';
+import { ConnectionLost, isConnectionLost } from './errors.js';
 
 export type ShellType = 'unix' | 'powershell' | 'cmd' | 'none';
 
@@ -8,6 +9,11 @@ export interface ExecResult {
   code: number | null;
   stdout: string;
   stderr: string;
+}
+
+function isWritable(client: Client): boolean {
+  const sock = (client as unknown as { _sock?: { writable?: boolean; destroyed?: boolean } })._sock;
+  return !!sock && sock.writable === true && sock.destroyed !== true;
 }
 
 /** Runs one command over the connection (a session channel, not the SFTP one). */
@@ -19,10 +25,18 @@ export function exec(client: Client, command: string, env: Record<string, string
       const out: Buffer[] = [];
       const errOut: Buffer[] = [];
       let code: number | null = null;
+      let exited = false;
       ch.on('data', (d: Buffer) => out.push(d));
       ch.stderr.on('data', (d: Buffer) => errOut.push(d));
-      ch.on('exit', (c: number | null) => (code = c));
-      ch.on('close', () => resolve({ code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(errOut).toString('utf8') }));
+      ch.on('exit', (c: number | null) => {
+        exited = true;
+        code = c;
+      });
+      ch.on('close', () => {
+        // Closed without an exit status: the connection went, not the command.
+        if (!exited && !isWritable(client)) return reject(new ConnectionLost('the connection closed while a command ran'));
+        resolve({ code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(errOut).toString('utf8') });
+      });
       ch.on('error', reject);
       ch.end();
     });
@@ -96,7 +110,11 @@ export async function detectHashCommands(client: Client, shell: ShellType, opt: 
   for (const type of ['md5', 'sha1'] as const) {
     for (const cmd of tries[type]) {
       if (cmd === 'none') break;
-      const r = await exec(client, `${cmd} </dev/null`, opt.env).catch(() => undefined);
+      // A command the server lacks is a failed exit; a connection that breaks is not an answer.
+      const r = await exec(client, `${cmd} </dev/null`, opt.env).catch((err: unknown) => {
+        if (isConnectionLost(err)) throw err;
+        return undefined;
+      });
       if (r?.code === 0 && parseHash(type, r.stdout) === EMPTY[type]) {
         out[type] = cmd;
         break;

@@ -1,7 +1,8 @@
 import { createHash, type Hash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { corrupted, fsError } from '../../src/fs/errors.js';
-import { logNotice } from '../../src/lib/log.js';
+import { logError, logNotice } from '../../src/lib/log.js';
+import { parentPath, tempName } from './names.js';
 import type { HashType, SrcInfo, Timestamp } from '../../src/fs/types.js';
 import type { SftpOptions } from './config.js';
 import type { Connection } from './connect.js';
@@ -11,6 +12,8 @@ import * as op from './ops.js';
 export interface Written {
   bytes: number;
   hashes: Partial<Record<HashType, string>>;
+  /** The server refused to set the time (the data is complete): said after the rename. */
+  timesRefused?: unknown;
 }
 
 /**
@@ -26,7 +29,7 @@ export async function writeTemp(c: Connection, tmp: string, data: Readable, src:
   let handle: Buffer | undefined;
   try {
     if (signal?.aborted) onAbort();
-    handle = await op.open(c.sftp, tmp, 'wx');
+    handle = await op.open(c, tmp, 'wx');
     const depth = opt.concurrentWrites ? opt.concurrency : 1;
     const pending = new Set<Promise<void>>();
     let failed: unknown;
@@ -35,7 +38,7 @@ export async function writeTemp(c: Connection, tmp: string, data: Readable, src:
       for (const h of hashers.values()) h.update(chunk);
       for (let off = 0; off < chunk.length; off += opt.chunkSize) {
         const piece = chunk.subarray(off, off + opt.chunkSize);
-        const w = op.write(c.sftp, handle, piece, pos).then(
+        const w = op.write(c, handle, piece, pos).then(
           () => void pending.delete(w),
           (err) => {
             failed ??= err;
@@ -55,14 +58,30 @@ export async function writeTemp(c: Connection, tmp: string, data: Readable, src:
     }
     const sums = Object.fromEntries([...hashers].map(([t, h]) => [t, h.digest('hex')])) as Partial<Record<HashType, string>>;
     for (const [type, v] of declared) if (sums[type] !== v.toLowerCase()) throw corrupted(src.remote, type, v, sums[type]!);
+    // What the server stored, not what was sent: a server that acknowledged writes it did
+    // not keep is caught here. (One that can't fstat is taken at its word.)
+    const stored = await op.fstat(c, handle).catch((err: unknown) => {
+      if (sftpStatus(err) === STATUS.OP_UNSUPPORTED) return undefined;
+      throw err;
+    });
+    if (stored && typeof stored.size === 'number' && stored.size !== pos) {
+      throw fsError('other', `${src.remote}: corrupted on transfer: sent ${pos} bytes, the server stored ${stored.size}`, { retry: 'retryable' });
+    }
     const h = handle;
     handle = undefined;
-    await op.close(c.sftp, h);
-    if (opt.setModtime) await op.setstat(c.sftp, tmp, clampedTimes(src));
-    return { bytes: pos, hashes: Object.fromEntries(want.map((t) => [t, sums[t]!])) };
+    await op.close(c, h);
+    let timesRefused: unknown;
+    if (opt.setModtime) {
+      await op.setstat(c, tmp, clampedTimes(src)).catch((err: unknown) => {
+        const status = sftpStatus(err);
+        if (status !== STATUS.PERMISSION_DENIED && status !== STATUS.OP_UNSUPPORTED) throw err;
+        timesRefused = err;
+      });
+    }
+    return { bytes: pos, hashes: Object.fromEntries(want.map((t) => [t, sums[t]!])), timesRefused };
   } catch (err) {
-    if (handle) await op.close(c.sftp, handle).catch(() => undefined);
-    if (!c.dead) await op.unlink(c.sftp, tmp).catch(() => undefined);
+    if (handle && !c.dead) await op.close(c, handle).catch(() => undefined);
+    if (!c.dead) await op.unlink(c, tmp).catch(() => undefined);
     if (signal?.aborted) throw abortError(signal);
     throw err;
   } finally {
@@ -97,15 +116,32 @@ function clampedTimes(src: SrcInfo): { atime: number; mtime: number } {
 
 /**
  * Moves tmp over target: POSIX rename (atomic, replaces) when the server offers it, else a
- * plain rename, which SFTP v3 refuses over an existing file: that is removed first.
+ * plain rename, which SFTP v3 refuses over an existing file. Then the old file is first
+ * renamed aside (to a temporary name, hidden from listings), tmp takes the name, and only
+ * then the old one is removed: if the second rename fails the old file is put back, so at
+ * no point is neither version on the server under a name.
  */
 export async function renameInto(c: Connection, tmp: string, target: string): Promise<void> {
-  if (c.posixRename) return op.posixRename(c.sftp, tmp, target);
+  if (c.posixRename) return op.posixRename(c, tmp, target);
   try {
-    await op.rename(c.sftp, tmp, target);
+    await op.rename(c, tmp, target);
+    return;
   } catch (err) {
     if (sftpStatus(err) !== STATUS.FAILURE) throw err;
-    await op.unlink(c.sftp, target);
-    await op.rename(c.sftp, tmp, target);
+    // Only a regular file in the way is replaced (a directory is the caller's error to report).
+    const st = await op.lstat(c, target).catch(() => undefined);
+    if (!st || (st.mode & 0o170000) !== 0o100000) throw err;
   }
+  const aside = `${parentPath(target)}/${tempName()}`;
+  await op.rename(c, target, aside);
+  try {
+    await op.rename(c, tmp, target);
+  } catch (err) {
+    await op.rename(c, aside, target).catch(() => {
+      logError(target, `the new version could not take the name and the old one could not be put back: it is kept as ${aside}`);
+    });
+    throw err;
+  }
+  // Left behind (a broken connection), it is a temporary file: hidden, and swept by cleanup.
+  await op.unlink(c, aside).catch(() => undefined);
 }

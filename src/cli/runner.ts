@@ -389,7 +389,8 @@ export async function promptPassword(message: string): Promise<string> {
  */
 export function reportFatal(err: unknown): void {
   const stack = !isUsage(err) && enabled('DEBUG') && err instanceof Error && err.stack ? err.stack : undefined;
-  logFatal(errorMessage(err), stack);
+  // A message may quote a path as it was typed: a connection string's secrets are hidden.
+  logFatal(redactArgs([errorMessage(err)])[0]!, stack);
 }
 
 /** Set once stdout's reader has gone away (EPIPE): output stops quietly. */
