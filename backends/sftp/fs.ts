@@ -83,6 +83,10 @@ export class SftpFs implements Fs, SftpHome {
   }
 
   path(remote: string): string {
+    // A Windows server may take a backslash for a separator: a name "..<backslash>x" would climb out of the root.
+    if ((this.info.shell === 'powershell' || this.info.shell === 'cmd') && remote.includes('\\')) {
+      throw fsError('invalidName', `${quoteName(remote)}: a name with "\\" can't be written to a Windows server`, { retry: 'noRetry' });
+    }
     return serverPath(this.root, remote);
   }
 

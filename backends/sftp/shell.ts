@@ -66,6 +66,10 @@ export function quoteForShell(shell: ShellType, p: string): string | undefined {
   if (p.startsWith('-')) p = `./${p}`;
   switch (shell) {
     case 'unix':
+      // A backslash before a backslash, a quote or the end is read as an escape inside
+      // single quotes by fish (a login shell shell_type = unix may be set for by hand),
+      // which could end the quoting early: such names get no hash.
+      if (/\\(\\|'|$)/.test(p)) return undefined;
       // In single quotes nothing is special but the quote itself, closed and escaped.
       return `'${p.replace(/'/g, `'\\''`)}'`;
     case 'powershell':

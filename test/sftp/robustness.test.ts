@@ -238,3 +238,17 @@ describe('secrets in error lines', () => {
     expect(r.stderr).not.toContain(secret);
   });
 });
+
+describe('a Windows server (shell_type cmd)', () => {
+  it('refuses names with a backslash, which it may take for a separator', async () => {
+    const dir = sftpScratch('windows');
+    const { fs } = await sftpFs(dir, sftpOptions({ shell_type: 'cmd' }));
+    try {
+      await expect(fs.put(Readable.from([Buffer.from('x')]), { remote: '..\\escape', size: 1, modTime: 0n })).rejects.toThrow(/can't be written to a Windows server/);
+      expect(nfs.readdirSync(dir)).toEqual([]);
+      expect(nfs.existsSync(path.join(path.dirname(dir), '..\\escape'))).toBe(false);
+    } finally {
+      await fs.close();
+    }
+  });
+});

@@ -13,7 +13,7 @@ import { invalidReason, serverPath } from '../../backends/sftp/names.js';
 import { parseHash, quoteForShell, shellFromProbe } from '../../backends/sftp/shell.js';
 import { fingerprint, hostKeyProblem } from '../../backends/sftp/hostkeys.js';
 
-const HOSTILE = ["it's", "'", "''", '$(touch PWNED)', '`touch PWNED`', '${HOME}', 'a\nb', '\\', '"', '-n', '; touch PWNED #', '*', '~', 'é ü', '\t\r\x1b[2J', '!!', '%PATH%'];
+const HOSTILE = ["it's", "'", "''", '$(touch PWNED)', '`touch PWNED`', '${HOME}', 'a\nb', 'a\\b', '\\b', '"', '-n', '; touch PWNED #', '*', '~', 'é ü', '\t\r\x1b[2J', '!!', '%PATH%', '; fish_command #'];
 
 describe('unix shell quoting', () => {
   it('gives every name back exactly from /bin/sh, and runs nothing', () => {
@@ -29,6 +29,24 @@ describe('unix shell quoting', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('gives every name back exactly from fish too (a login shell shell_type = unix may be set for by hand)', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'nclone-quote-fish-'));
+    try {
+      for (const name of HOSTILE) {
+        const quoted = quoteForShell('unix', name)!;
+        const out = execFileSync('fish', ['--no-config', '-c', `printf %s ${quoted}`], { cwd: dir, encoding: 'utf8' });
+        expect(out, JSON.stringify(name)).toBe(name.startsWith('-') ? `./${name}` : name);
+      }
+      expect(readdirSync(dir)).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('gives no name whose backslashes fish would read as escapes in single quotes', () => {
+    for (const bad of ['\\', 'a\\', "a\\'; touch PWNED; #", 'a\\\\b']) expect(quoteForShell('unix', bad), JSON.stringify(bad)).toBeUndefined();
   });
 
   it('hashes a file named "-" or "--version" as that file, not standard input or an option', () => {
