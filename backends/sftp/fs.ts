@@ -230,7 +230,8 @@ export class SftpFs implements Fs, SftpHome {
       .catch(async (err: unknown) => {
         // The connection broke under the upload: its temporary file is removed over a fresh one.
         if ((err as FsError).retry === 'retryable' && !options.signal?.aborted) {
-          await this.pool.run(`remove ${tmp}`, (c) => op.unlink(c, tmp)).catch(() => undefined);
+          // Best effort, once: cleanup sweeps what is left if the server is still away.
+          await this.pool.run(`remove ${tmp}`, (c) => op.unlink(c, tmp), { replayable: false }).catch(() => undefined);
         }
         throw err;
       });

@@ -59,7 +59,7 @@ export class SftpPool {
   /** A connection for one request or stream; give it back with release(). */
   async acquire(signal?: AbortSignal): Promise<Pooled> {
     for (;;) {
-      for (const p of this.conns) if (p.conn.dead) this.drop(p);
+      for (const p of this.conns.filter((c) => c.conn.dead)) this.drop(p);
       const free = this.conns.find((p) => p.load === 0);
       if (free) {
         this.use(free);
