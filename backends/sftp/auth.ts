@@ -17,7 +17,7 @@ type Method =
 export interface Login {
   handler: AuthHandlerMiddleware;
   /** The kinds of credentials offered, in order ("agent, publickey, password"). */
-  offered(): string;
+  offered: string;
   /** Set when a way could not be tried at all (the agent lacks the key, no terminal to ask on). */
   problem?: FsError;
 }
@@ -49,7 +49,7 @@ function agentKeyWanted(keyFile: string): ParsedKey {
   return key;
 }
 
-/** The agent, offering only the one key that matches `want` (all of its keys when want is undefined). */
+/** The agent, offering only its key that matches `want`. */
 function filteredAgent(socket: string, want: ParsedKey, login: Login, keyFile: string): ssh2.BaseAgent {
   const wanted = want.getPublicSSH();
   return new (class extends ssh2.OpenSSHAgent {
@@ -117,11 +117,10 @@ function askOnce(opt: SftpOptions, globals: BackendGlobals, login: Login): Promi
  */
 export function login(opt: SftpOptions, globals: BackendGlobals): Login {
   const username = opt.user;
-  const login: Login = { handler: undefined as unknown as AuthHandlerMiddleware, offered: () => '' };
+  const login: Login = { handler: undefined as unknown as AuthHandlerMiddleware, offered: '' };
   const list = methods(opt, login);
   // keyboard-interactive only carries the password: named once, as the password.
-  const offered = [...new Set(list.map((m) => (m.type === 'ask' ? 'asked password' : m.type === 'keyboard-interactive' ? 'password' : m.type)))].join(', ');
-  login.offered = () => offered;
+  login.offered = [...new Set(list.map((m) => (m.type === 'ask' ? 'asked password' : m.type === 'keyboard-interactive' ? 'password' : m.type)))].join(', ');
   let i = 0;
   login.handler = (methodsLeft: AuthenticationType[], _partial: boolean, next: NextAuthHandler) => {
     const m = list[i++];

@@ -150,7 +150,7 @@ export async function connect(opt: SftpOptions, globals: BackendGlobals, signal?
       sock.destroy();
       if (hostKeyRefusal !== undefined) reject(fsError('config', `sftp ${where}: host key refused: ${hostKeyRefusal}`, { retry: 'fatal' }));
       else if (err.level === 'client-authentication') {
-        reject(auth.problem ?? fsError('config', `sftp ${where}: login as "${opt.user}" refused: the server accepted none of the ${auth.offered()} credentials given`, { retry: 'fatal' }));
+        reject(auth.problem ?? fsError('config', `sftp ${where}: login as "${opt.user}" refused: the server accepted none of the ${auth.offered} credentials given`, { retry: 'fatal' }));
       } else if (err.level === 'client-timeout') reject(new ConnectionLost(`${where}: the SSH handshake timed out`));
       else if (!heard) reject(new ConnectionLost(`${where}: the server closed the connection before saying anything (${err.message})`));
       else if (err.level === 'handshake' || err.level === 'protocol') reject(fsError('config', `sftp ${where}: SSH handshake failed: ${err.message}`, { retry: 'fatal' }));

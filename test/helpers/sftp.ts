@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { inject } from 'vitest';
 import { ConfigMap } from '../../src/fs/configmap.js';
@@ -7,6 +8,7 @@ import { DEFAULT_GLOBALS, type BackendGlobals } from '../../src/fs/globals.js';
 import { obscure } from '../../src/lib/obscure.js';
 import { sftpBackend } from '../../backends/sftp/index.js';
 import { newFs, type SftpFs } from '../../backends/sftp/fs.js';
+import { run } from './run.js';
 
 /** The test sshd's address, user, keys and writable directory, as the global setup started it. */
 export function sftpServer() {
@@ -45,4 +47,18 @@ export function sftpConnectionString(extra: Record<string, string> = {}): string
 /** An rclone.conf / nclone.conf section for a remote on the test sshd. */
 export function sftpConfigSection(name: string, extra: Record<string, string> = {}): string {
   return [`[${name}]`, 'type = sftp', ...Object.entries(sftpOptions(extra)).map(([k, v]) => `${k} = ${v}`), ''].join('\n');
+}
+
+/** A private home for CLI runs, and an environment without the caller's nclone, rclone or agent settings. */
+export function cliHome(prefix: string): { home: string; env: NodeJS.ProcessEnv } {
+  const home = mkdtempSync(path.join(os.tmpdir(), prefix));
+  const env: NodeJS.ProcessEnv = { ...process.env, HOME: home, XDG_CONFIG_HOME: path.join(home, '.config'), AWS_EC2_METADATA_DISABLED: 'true' };
+  for (const k of Object.keys(env)) if (/^(NCLONE_|RCLONE_|SSH_AUTH_SOCK$)/.test(k)) delete env[k];
+  return { home, env };
+}
+
+/** PIDs of the test sshd's processes serving the connection whose client end is localPort. */
+export async function serverSide(localPort: number): Promise<number[]> {
+  const r = await run('ss', ['-Htnp', 'state', 'established', `( dport = :${localPort} and sport = :${sftpServer().port} )`], process.env);
+  return [...new Set([...r.stdout.matchAll(/pid=(\d+)/g)].map((m) => Number(m[1])))];
 }

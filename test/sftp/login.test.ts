@@ -7,13 +7,12 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as nfs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_GLOBALS } from '../../src/fs/globals.js';
 import { obscure } from '../../src/lib/obscure.js';
 import { NCLONE, run } from '../helpers/run.js';
-import { sftpFs, sftpOptions, sftpScratch, sftpServer } from '../helpers/sftp.js';
+import { sftpFs, sftpOptions, sftpScratch, sftpServer, cliHome, serverSide } from '../helpers/sftp.js';
 import { NCLONE_BIN, terminalEnv } from '../pty/wizard.js';
 import { TmuxProgram } from '../pty/tmux.js';
 
@@ -37,9 +36,7 @@ function expectOneLine(r: { code: number | null; stderr: string }, message: RegE
 }
 
 beforeAll(() => {
-  home = nfs.mkdtempSync(path.join(os.tmpdir(), 'nclone-sftp-login-'));
-  env = { ...process.env, HOME: home, XDG_CONFIG_HOME: path.join(home, '.config'), AWS_EC2_METADATA_DISABLED: 'true' };
-  for (const k of Object.keys(env)) if (/^(NCLONE_|RCLONE_|SSH_AUTH_SOCK$)/.test(k)) delete env[k];
+  ({ home, env } = cliHome('nclone-sftp-login-'));
 });
 
 afterAll(() => {
@@ -185,11 +182,6 @@ describe('subsystem and server_command', () => {
 });
 
 describe('a server that stops answering', () => {
-  /** PIDs of the sshd processes that hold the server end of the connection from localPort. */
-  async function serverSide(localPort: number): Promise<number[]> {
-    const r = await run('ss', ['-Htnp', 'state', 'established', `( dport = :${localPort} and sport = :${sftpServer().port} )`], env);
-    return [...new Set([...r.stdout.matchAll(/pid=(\d+)/g)].map((m) => Number(m[1])))];
-  }
 
   it('--timeout drops the silent connection and the request is retried on a new one', async () => {
     const { fs } = await sftpFs(sftpServer().dir, sftpOptions(), { ...DEFAULT_GLOBALS, timeoutMs: 1500 });

@@ -7,14 +7,13 @@
  */
 import * as nfs from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_GLOBALS } from '../../src/fs/globals.js';
 import { obscure } from '../../src/lib/obscure.js';
 import * as op from '../../backends/sftp/ops.js';
 import { NCLONE, run } from '../helpers/run.js';
-import { sftpFs, sftpOptions, sftpScratch, sftpServer } from '../helpers/sftp.js';
+import { sftpFs, sftpOptions, sftpScratch, sftpServer, cliHome, serverSide } from '../helpers/sftp.js';
 import { startFakeSftp, type FakeMode, type FakeSftp } from '../servers/fake-sftp.js';
 import { Readable } from 'node:stream';
 
@@ -23,20 +22,13 @@ let env: NodeJS.ProcessEnv;
 const nclone = (args: string[]) => run(NCLONE, args, env, { timeoutMs: 60_000 });
 
 beforeAll(() => {
-  home = nfs.mkdtempSync(path.join(os.tmpdir(), 'nclone-sftp-robust-'));
-  env = { ...process.env, HOME: home, XDG_CONFIG_HOME: path.join(home, '.config'), AWS_EC2_METADATA_DISABLED: 'true' };
-  for (const k of Object.keys(env)) if (/^(NCLONE_|RCLONE_|SSH_AUTH_SOCK$)/.test(k)) delete env[k];
+  ({ home, env } = cliHome('nclone-sftp-robust-'));
 });
 
 afterAll(() => {
   nfs.rmSync(home, { recursive: true, force: true });
 });
 
-/** PIDs of the test sshd's processes serving the connection from localPort. */
-async function serverSide(localPort: number): Promise<number[]> {
-  const r = await run('ss', ['-Htnp', 'state', 'established', `( dport = :${localPort} and sport = :${sftpServer().port} )`], env);
-  return [...new Set([...r.stdout.matchAll(/pid=(\d+)/g)].map((m) => Number(m[1])))];
-}
 
 describe('a connection that dies', () => {
   it('fails the requests waiting on it and any sent later, at once; the next request gets a new connection', async () => {
