@@ -14,6 +14,7 @@ import { floorToMicros, setTimes } from './times.js';
 import { abortError, checkSignal, mapError } from './errors.js';
 import { cleanupTree, forgetSwept, isTempName, registerTemp, sweepDir, sweepOnce, tempName, unregisterTemp } from './tempfiles.js';
 import { decodeName, localPath } from './encoding.js';
+import { DIR, FILE, GONE, statDir, type DirStats } from './dirstat.js';
 import { escapeControls, quoteName } from '../../src/lib/escape.js';
 
 export const LINK_SUFFIX = '.rclonelink';
@@ -77,6 +78,9 @@ export class LocalFs implements Fs {
   async list(dir: string, options: CallOptions = {}): Promise<Entry[]> {
     checkSignal(options);
     const dirPath = this.abs(dir);
+    const stats = await statDir(dirPath, dirPath.endsWith(path.sep) ? dirPath : dirPath + path.sep, options.signal);
+    if (stats !== undefined) return this.fromStats(dir, stats, options);
+    checkSignal(options);
     let raw: Buffer[];
     try {
       raw = await fsp.readdir(dirPath, { encoding: 'buffer' });
@@ -94,6 +98,35 @@ export class LocalFs implements Fs {
     );
     checkSignal(options);
     return entries.filter((e): e is Entry => e !== undefined);
+  }
+
+  /** The entries of a listing made on the worker thread (dirstat.ts). */
+  private async fromStats(dir: string, st: DirStats, options: CallOptions): Promise<Entry[]> {
+    checkSignal(options);
+    const entries: Entry[] = [];
+    let others: Promise<Entry | undefined>[] | undefined;
+    for (let i = 0, start = 0; i < st.kinds.length; start = st.ends[i++]!) {
+      const kind = st.kinds[i]!;
+      if (kind === GONE) continue;
+      const raw = st.names.subarray(start, st.ends[i]);
+      const n = raw.toString('utf8');
+      if (n.includes('\ufffd') && !Buffer.from(n, 'utf8').equals(raw)) {
+        this.undecodable(dir, raw, options);
+        continue;
+      }
+      const name = decodeName(n);
+      const remote = dir === '' ? name : `${dir}/${name}`;
+      if (kind === FILE) {
+        if (!isTempName(n)) entries.push(new LocalObject(this, remote, st.sizes[i]!, st.mtimes[i]! as Timestamp));
+      } else if (kind === DIR) {
+        entries.push({ kind: 'dir', remote, modTime: st.mtimes[i]! as Timestamp, items: -1 });
+      } else {
+        (others ??= []).push(this.entry(remote, options));
+      }
+    }
+    if (others) for (const e of await Promise.all(others)) if (e !== undefined) entries.push(e);
+    checkSignal(options);
+    return entries;
   }
 
   /**
