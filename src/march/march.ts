@@ -10,9 +10,9 @@ import { compareEntries } from '../list/order.js';
  * (ignored for objects).
  */
 export interface MarchCallbacks {
-  srcOnly(entry: Entry): Promise<boolean>;
-  dstOnly(entry: Entry): Promise<boolean>;
-  match(src: Entry, dst: Entry): Promise<boolean>;
+  srcOnly(entry: Entry): boolean | Promise<boolean>;
+  dstOnly(entry: Entry): boolean | Promise<boolean>;
+  match(src: Entry, dst: Entry): boolean | Promise<boolean>;
   /** A listing failed; the march goes on with the rest. */
   listError(err: unknown, side: 'src' | 'dst', dir: string): void;
 }
@@ -118,16 +118,24 @@ export async function march(opts: MarchOptions, cb: MarchCallbacks): Promise<voi
     while (i < src.length || j < dst.length) {
       if (opts.signal?.aborted) return;
       const c = i < src.length && j < dst.length ? compareEntries(src[i]!, dst[j]!) : i < src.length ? -1 : 1;
+      // A callback that has nothing to wait for answers at once: no await (and no promise)
+      // per entry.
       if (c < 0) {
         const e = src[i++]!;
-        if ((await cb.srcOnly(e)) && e.kind === 'dir') descend(e.remote, true, false);
+        let go = cb.srcOnly(e);
+        if (typeof go !== 'boolean') go = await go;
+        if (go && e.kind === 'dir') descend(e.remote, true, false);
       } else if (c > 0) {
         const e = dst[j++]!;
-        if ((await cb.dstOnly(e)) && e.kind === 'dir') descend(e.remote, false, true);
+        let go = cb.dstOnly(e);
+        if (typeof go !== 'boolean') go = await go;
+        if (go && e.kind === 'dir') descend(e.remote, false, true);
       } else {
         const s = src[i++]!;
         const d = dst[j++]!;
-        if ((await cb.match(s, d)) && s.kind === 'dir') descend(s.remote, true, true);
+        let go = cb.match(s, d);
+        if (typeof go !== 'boolean') go = await go;
+        if (go && s.kind === 'dir') descend(s.remote, true, true);
       }
     }
   };

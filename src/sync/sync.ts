@@ -281,10 +281,17 @@ class SyncEngine {
     );
   }
 
-  /** Counts a source object; the first one releases the --delete-during deletes held until now. */
-  private async sawSrcObject(): Promise<void> {
+  /**
+   * Counts a source object; the first one releases the --delete-during deletes held until
+   * now. Not async: it runs for every source object and nearly always has nothing to do.
+   */
+  private sawSrcObject(): Promise<void> | undefined {
     this.srcObjects++;
-    if (this.srcObjects !== 1 || this.heldDeletes.length === 0) return;
+    if (this.srcObjects !== 1 || this.heldDeletes.length === 0) return undefined;
+    return this.releaseHeldDeletes();
+  }
+
+  private async releaseHeldDeletes(): Promise<void> {
     for (const obj of this.heldDeletes.splice(0)) await this.queueDuringDelete(obj);
   }
 
@@ -328,7 +335,8 @@ class SyncEngine {
             // is known to hold an object, for the empty-source guard.
             return copies || (this.guarding && this.srcObjects === 0);
           }
-          await this.sawSrcObject();
+          const held = this.sawSrcObject();
+          if (held) await held;
           if (copies) await this.newFile(e);
           return false;
         },
@@ -341,7 +349,8 @@ class SyncEngine {
           await this.dstOnly(e);
           return false;
         },
-        match: async (s, d) => {
+        // Not async: most pairs are handed to a checker at once, with nothing to await.
+        match: (s, d) => {
           if (s.kind === 'dir' || d.kind === 'dir') {
             if (s.kind === 'dir' && d.kind === 'dir') {
               if (this.moving && req.deleteEmptySrcDirs) this.srcDirsToRemove.push(s.remote);
@@ -351,9 +360,10 @@ class SyncEngine {
             this.countError(s.remote, fsError('isDir', `${s.remote}: can't sync a file over a directory or a directory over a file`, { retry: 'noRetry' }));
             return false;
           }
-          await this.sawSrcObject();
-          if (copies) await this.check(s, d);
-          return false;
+          const held = this.sawSrcObject();
+          if (held) return held.then(() => (copies ? this.check(s, d) : undefined)).then(() => false);
+          const queued = copies ? this.check(s, d) : undefined;
+          return queued ? queued.then(() => false) : false;
         },
         listError: (err, side, dir) => {
           // Listings cut short by a soft cutoff are not failures of their own.
@@ -365,28 +375,34 @@ class SyncEngine {
     await this.checks.drain();
   }
 
-  /** remote is the name on the destination: src.remote except for copyto and moveto. */
-  private async check(src: Obj, dst: Obj, remote = src.remote): Promise<void> {
+  /**
+   * Hands the pair to a checker; a promise only when it must wait for room in the backlog.
+   * remote is the name on the destination: src.remote except for copyto and moveto.
+   */
+  private check(src: Obj, dst: Obj, remote = src.remote): Promise<void> | undefined {
     this.ctx.stats.totalChecks++;
-    await this.checks.submit(async () => {
-      if (this.input.aborted) return;
-      try {
-        if (await needTransfer(this.ctx, src, dst)) {
-          const alt = this.req.altDests;
-          if (!alt || (await fromAltDest(this.ctx, alt, this.req.fdst, dst, src, remote)) === 'transfer') await this.transfer(src, dst, remote);
-          // As rclone: a move whose file was found in --compare-dest or --copy-dest is done.
-          else if (this.moving) await this.removeMovedSource(src, dst);
-        } else if (this.moving) {
-          await this.removeMovedSource(src, dst);
-        } else {
-          logDebug(src.remote, 'Unchanged skipping');
-        }
-      } catch (err) {
-        this.countError(src.remote, err);
-      } finally {
-        this.ctx.stats.checks++;
+    const task = () => this.checkNow(src, dst, remote);
+    return this.checks.offer(task) ? undefined : this.checks.submit(task);
+  }
+
+  private async checkNow(src: Obj, dst: Obj, remote: string): Promise<void> {
+    if (this.input.aborted) return;
+    try {
+      if (await needTransfer(this.ctx, src, dst)) {
+        const alt = this.req.altDests;
+        if (!alt || (await fromAltDest(this.ctx, alt, this.req.fdst, dst, src, remote)) === 'transfer') await this.transfer(src, dst, remote);
+        // As rclone: a move whose file was found in --compare-dest or --copy-dest is done.
+        else if (this.moving) await this.removeMovedSource(src, dst);
+      } else if (this.moving) {
+        await this.removeMovedSource(src, dst);
+      } else {
+        logDebug(src.remote, 'Unchanged skipping');
       }
-    });
+    } catch (err) {
+      this.countError(src.remote, err);
+    } finally {
+      this.ctx.stats.checks++;
+    }
   }
 
   /**
