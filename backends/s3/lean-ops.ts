@@ -41,6 +41,10 @@ function integer(v: unknown): number | undefined {
 
 const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(?:([Zz])|([+-])(\d{2}):(\d{2}))$/;
 
+function notTime(t: string): Error {
+  return malformed(`"${t.slice(0, 40)}" is not an RFC 3339 time`);
+}
+
 /**
  * An RFC 3339 time as the SDK reads one: a zone is required (a time without one is not read
  * as local time), and fractions of a second round to the millisecond.
@@ -48,11 +52,16 @@ const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?
 function date(v: unknown): Date | undefined {
   const t = text(v);
   if (t === undefined) return undefined;
+  // Read once per object of a listing: no closure or array beyond the match.
   const m = RFC3339.exec(t);
-  const bad = () => malformed(`"${t.slice(0, 40)}" is not an RFC 3339 time`);
-  if (!m) throw bad();
-  const [y, mo, d, h, mi, s] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
-  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60) throw bad();
+  if (!m) throw notTime(t);
+  const y = Number(m[1]);
+  const mo = Number(m[2]);
+  const d = Number(m[3]);
+  const h = Number(m[4]);
+  const mi = Number(m[5]);
+  const s = Number(m[6]);
+  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60) throw notTime(t);
   const ms = m[7] ? Math.round(parseFloat(`0.${m[7]}`) * 1000) : 0;
   const offset = m[9] ? (m[9] === '-' ? -1 : 1) * (Number(m[10]) * 60 + Number(m[11])) * 60_000 : 0;
   return new Date(Date.UTC(y, mo - 1, d, h, mi, s, ms) - offset);

@@ -45,8 +45,9 @@ function parse(x: string): Xml {
       if (skipSpace(x, i + close.length) !== x.length) throw new GiveUp();
       break;
     }
-    const [name, value, next] = element(x, i, LISTS);
-    i = next;
+    const value = element(x, i, LISTS);
+    const name = lastName;
+    i = after;
     if (LISTS.has(name)) {
       const list = (root[name] ??= []) as unknown[];
       list.push(value);
@@ -65,35 +66,70 @@ function parse(x: string): Xml {
   return { [rootName]: root };
 }
 
-/** One element at i: [name, text or children, index after it]. nested: names whose content is elements. */
-function element(x: string, i: number, nested: ReadonlySet<string> | undefined): [string, unknown, number] {
+/**
+ * Where the element element() read last ends, and its name: passed back beside the value
+ * rather than in a tuple, as element() runs ten times for every object of a listing.
+ */
+let after = 0;
+let lastName = '';
+
+/** The element names of listings, by length: a name read from a page is one of these, not a new string. */
+const KNOWN = new Map<number, string[]>();
+for (const n of ['Contents', 'CommonPrefixes', 'Key', 'LastModified', 'ETag', 'Size', 'StorageClass', 'Owner', 'ID', 'DisplayName', 'Type', 'Prefix', 'Name', 'Marker', 'NextMarker', 'MaxKeys', 'KeyCount', 'IsTruncated', 'Delimiter', 'EncodingType', 'ContinuationToken', 'NextContinuationToken', 'StartAfter', 'ChecksumAlgorithm', 'RestoreStatus']) {
+  const same = KNOWN.get(n.length) ?? [];
+  same.push(n);
+  KNOWN.set(n.length, same);
+}
+
+/** The name between from and to (checked to be a plain name). */
+function nameAt(x: string, from: number, to: number): string {
+  const known = KNOWN.get(to - from);
+  if (known) for (const n of known) if (x.startsWith(n, from)) return n;
+  const name = x.slice(from, to);
+  if (!plainName(name)) throw new GiveUp();
+  return name;
+}
+
+/** Whether `</name>` is at j. */
+function closesAt(x: string, j: number, name: string): boolean {
+  return x.charCodeAt(j) === 60 && x.charCodeAt(j + 1) === 47 && x.startsWith(name, j + 2) && x.charCodeAt(j + 2 + name.length) === 62;
+}
+
+/** One element at i: its text or children; its name in lastName, the index after it in after. nested: names whose content is elements. */
+function element(x: string, i: number, nested: ReadonlySet<string> | undefined): unknown {
   if (x.charCodeAt(i) !== 60 /* < */) throw new GiveUp();
   const end = x.indexOf('>', i);
   if (end < 0) throw new GiveUp();
-  let name = x.slice(i + 1, end);
-  if (name.endsWith('/')) {
-    name = name.slice(0, -1);
-    if (!plainName(name)) throw new GiveUp();
-    return [name, '', end + 1];
+  if (x.charCodeAt(end - 1) === 47 /* / */ && end - 1 > i) {
+    lastName = nameAt(x, i + 1, end - 1);
+    after = end + 1;
+    return '';
   }
-  if (!plainName(name)) throw new GiveUp();
-  const close = `</${name}>`;
+  const name = nameAt(x, i + 1, end);
   if (nested?.has(name) || name === 'Owner' || name === 'RestoreStatus') {
     const children: Xml = {};
+    let empty = true;
     let j = end + 1;
     for (;;) {
       j = skipSpace(x, j);
       // An element with nothing in it is '' to the SDK's reader, whatever it should hold.
-      if (x.startsWith(close, j)) return [name, Object.keys(children).length === 0 ? '' : children, j + close.length];
-      const [child, value, next] = element(x, j, undefined);
-      if (child in children) throw new GiveUp();
-      children[child] = value;
-      j = next;
+      if (closesAt(x, j, name)) {
+        lastName = name;
+        after = j + name.length + 3;
+        return empty ? '' : children;
+      }
+      const value = element(x, j, undefined);
+      if (lastName in children) throw new GiveUp();
+      children[lastName] = value;
+      empty = false;
+      j = after;
     }
   }
   const stop = x.indexOf('<', end + 1);
-  if (stop < 0 || !x.startsWith(close, stop)) throw new GiveUp();
-  return [name, text(x.slice(end + 1, stop)), stop + close.length];
+  if (stop < 0 || !closesAt(x, stop, name)) throw new GiveUp();
+  lastName = name;
+  after = stop + name.length + 3;
+  return text(x.slice(end + 1, stop));
 }
 
 function plainName(name: string): boolean {
@@ -121,7 +157,9 @@ function skipSpace(x: string, i: number): number {
 function text(raw: string): string {
   const t = !raw.includes('&')
     ? raw
-    : raw.replace(/&([^;&]*);?/g, (m, ref: string) => {
+    : quotedOnly(raw)
+      ? `"${raw.slice(6, -6)}"`
+      : raw.replace(/&([^;&]*);?/g, (m, ref: string) => {
         if (!m.endsWith(';')) throw new GiveUp();
         if (ref in ENTITY) return ENTITY[ref]!;
         const code = /^#x[0-9a-fA-F]{1,6}$/.test(ref) ? parseInt(ref.slice(2), 16) : /^#[0-9]{1,7}$/.test(ref) ? parseInt(ref.slice(1), 10) : -1;
@@ -129,4 +167,9 @@ function text(raw: string): string {
         return String.fromCharCode(code);
       });
   return t.includes('\n') && t.trim() === '' ? '' : t;
+}
+
+/** `&quot;...&quot;` with no other reference inside: every ETag of a listing. */
+function quotedOnly(raw: string): boolean {
+  return raw.length >= 12 && raw.startsWith('&quot;') && raw.endsWith('&quot;') && raw.indexOf('&', 6) === raw.length - 6;
 }
