@@ -82,6 +82,21 @@ describe('statDir', () => {
   });
 });
 
+describe('many listings queued behind the worker under one signal', () => {
+  it('check of two trees of 40 directories: no listener warning, every file matched', async () => {
+    for (const side of ['a', 'b']) {
+      for (let d = 0; d < 40; d++) {
+        mkdirSync(path.join(root, 'many', side, `d${d}`), { recursive: true });
+        writeFileSync(path.join(root, 'many', side, `d${d}`, 'f'), `${d}`);
+      }
+    }
+    const r = await nclone(['check', path.join(root, 'many', 'a'), path.join(root, 'many', 'b')], { env: childEnv(home) });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('40 matching files');
+    expect(r.stderr).not.toMatch(/Warning|listeners/i);
+  });
+});
+
 describe('a listing made on the worker thread', () => {
   for (const flags of [[], ['--links'], ['--copy-links'], ['--skip-links']]) {
     it(`is the ordinary listing, entries, messages and exit code alike (lsjson -R ${flags.join(' ')})`, async () => {

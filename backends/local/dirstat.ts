@@ -120,17 +120,40 @@ export function statDir(dir: string, prefix: string, signal?: AbortSignal): Prom
   if (!w) return Promise.resolve(undefined);
   const id = nextId++;
   return new Promise<DirStats | undefined>((resolve) => {
-    const onAbort = () => {
-      pending.delete(id);
-      if (pending.size === 0) worker?.unref();
-      resolve(undefined);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
+    const ids = signal && watch(signal);
+    ids?.add(id);
     pending.set(id, (answer) => {
-      signal?.removeEventListener('abort', onAbort);
+      ids?.delete(id);
       resolve(answer);
     });
     if (pending.size === 1) w.ref();
     w.postMessage({ id, dir, prefix });
   });
+}
+
+/**
+ * The requests waiting under each signal. One abort listener per signal, not one per
+ * request: a run's signal may have many listings queued behind the worker at once.
+ */
+const watched = new WeakMap<AbortSignal, Set<number>>();
+
+function watch(signal: AbortSignal): Set<number> {
+  let ids = watched.get(signal);
+  if (ids) return ids;
+  const mine = new Set<number>();
+  watched.set(signal, mine);
+  signal.addEventListener(
+    'abort',
+    () => {
+      for (const id of mine) {
+        const settle = pending.get(id);
+        pending.delete(id);
+        settle?.(undefined);
+      }
+      mine.clear();
+      if (pending.size === 0) worker?.unref();
+    },
+    { once: true },
+  );
+  return mine;
 }
