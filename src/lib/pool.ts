@@ -17,6 +17,8 @@ export class BoundedPool {
   private queued: (() => Promise<void>)[] = [];
   private head = 0;
   private roomWaiters: (() => void)[] = [];
+  /** submit() calls waiting for room: their tasks are the pool's too, for drain(). */
+  private submitting = 0;
   private idleWaiters: (() => void)[] = [];
 
   constructor(
@@ -43,7 +45,12 @@ export class BoundedPool {
   }
 
   private async submitWhenRoom(task: () => Promise<void>): Promise<void> {
-    while (this.size >= this.capacity) await new Promise<void>((resolve) => this.roomWaiters.push(resolve));
+    this.submitting++;
+    try {
+      while (this.size >= this.capacity) await new Promise<void>((resolve) => this.roomWaiters.push(resolve));
+    } finally {
+      this.submitting--;
+    }
     this.accept(task);
   }
 
@@ -83,12 +90,12 @@ export class BoundedPool {
       this.start(next);
     }
     this.roomWaiters.shift()?.();
-    if (this.size === 0 && this.idleWaiters.length > 0) for (const wake of this.idleWaiters.splice(0)) wake();
+    if (this.size === 0 && this.submitting === 0 && this.idleWaiters.length > 0) for (const wake of this.idleWaiters.splice(0)) wake();
   };
 
-  /** Resolves when every accepted task has finished. */
+  /** Resolves when every task submitted so far (accepted or waiting for room) has finished. */
   drain(): Promise<void> {
-    if (this.size === 0) return ACCEPTED;
+    if (this.size === 0 && this.submitting === 0) return ACCEPTED;
     return new Promise<void>((resolve) => this.idleWaiters.push(resolve));
   }
 }

@@ -82,6 +82,21 @@ describe('BoundedPool', () => {
     expect(ran).toEqual(['after']);
   });
 
+  it('drains only once a task that was waiting for room has run too', async () => {
+    const pool = new BoundedPool(1, () => undefined, 0);
+    const a = gate();
+    const ran: string[] = [];
+    await pool.submit(() => a.opened.then(() => void ran.push('a')));
+    const waiting = pool.submit(async () => {
+      await ticks(2);
+      ran.push('b');
+    });
+    const drained = pool.drain().then(() => ran.push('drained'));
+    a.open();
+    await Promise.all([waiting, drained]);
+    expect(ran).toEqual(['a', 'b', 'drained']);
+  });
+
   it('drains at once when empty, and waits for tasks submitted by running tasks', async () => {
     const pool = new BoundedPool(2, () => undefined, 2);
     await pool.drain();
