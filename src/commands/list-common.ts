@@ -2,6 +2,7 @@ import type { Entry, Fs, Obj } from '../fs/types.js';
 import type { CommandEnv } from '../cli/command.js';
 import { errorMessage, fsError, FsError } from '../fs/errors.js';
 import { escapeControls } from '../lib/escape.js';
+import { parentOf } from '../fs/path.js';
 import { logError } from '../lib/log.js';
 import { walk } from '../operations/walk.js';
 
@@ -40,13 +41,17 @@ async function listWhole(env: CommandEnv, fs: Fs, line: (o: Obj) => Promise<stri
       '',
       async (page) => {
         for (const e of page) {
-          if (e.kind !== 'object') continue;
-          // A key such as "a//b" or "/a" names no file: reported and skipped, as the walk does.
-          if (e.remote === '' || e.remote.startsWith('/') || e.remote.endsWith('/') || e.remote.includes('//')) {
-            report(`${fs}`, fsError('invalidName', `skipped the object "${escapeControls(e.remote)}": not a name in that directory (a key with an empty path segment, like "a//b" or "/a")`, { retry: 'noRetry' }));
+          // A path with an empty segment ("a//b", "/a", a marker "a//") names no file: reported
+          // and skipped as the walk does, once for the highest such directory, which the walk
+          // would not have entered.
+          if (emptySegment(e.remote) || (e.kind === 'object' && e.remote === '')) {
+            if (!emptySegment(parentOf(e.remote))) {
+              const what = e.kind === 'dir' ? 'directory' : 'object';
+              report(`${fs}`, fsError('invalidName', `skipped the ${what} "${escapeControls(e.remote)}": not a name in that directory (a key with an empty path segment, like "a//b" or "/a")`, { retry: 'noRetry' }));
+            }
             continue;
           }
-          await env.out(await line(e));
+          if (e.kind === 'object') await env.out(await line(e));
         }
       },
       { signal: ctx.signal, report: (subject, err) => report(subject ?? `${fs}`, err) },
@@ -56,4 +61,8 @@ async function listWhole(env: CommandEnv, fs: Fs, line: (o: Obj) => Promise<stri
     if (err instanceof FsError && err.emptyPrefix) return;
     throw err;
   }
+}
+
+function emptySegment(remote: string): boolean {
+  return remote.startsWith('/') || remote.endsWith('/') || remote.includes('//');
 }
