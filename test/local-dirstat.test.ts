@@ -1,7 +1,7 @@
 /**
  * Local listings are made on a worker thread (backends/local/dirstat.ts). What it answers
  * must be what lstat says, and a listing through it must be exactly the listing made the
- * ordinary way (NCLONE_LOCAL_LIST_WORKER=0): the same entries, the same skipped names, the
+ * ordinary way (NCLONE_LOCAL_WORKER=0): the same entries, the same skipped names, the
  * same errors and exit code.
  */
 import { lstatSync, mkdirSync, promises as fsp, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
@@ -100,7 +100,7 @@ describe('many listings queued behind the worker under one signal', () => {
 describe('a listing made on the worker thread', () => {
   for (const flags of [[], ['--links'], ['--copy-links'], ['--skip-links']]) {
     it(`is the ordinary listing, entries, messages and exit code alike (lsjson -R ${flags.join(' ')})`, async () => {
-      const run = (worker: string) => nclone(['lsjson', '-R', '--no-mimetype', ...flags, path.join(root, 'tree')], { env: childEnv(home, { NCLONE_LOCAL_LIST_WORKER: worker }) });
+      const run = (worker: string) => nclone(['lsjson', '-R', '--no-mimetype', ...flags, path.join(root, 'tree')], { env: childEnv(home, { NCLONE_LOCAL_WORKER: worker }) });
       const [on, off] = await Promise.all([run('1'), run('0')]);
       const entries = (out: string) => (JSON.parse(out) as { Path: string }[]).sort((a, b) => (a.Path < b.Path ? -1 : 1));
       expect(entries(on.stdout)).toEqual(entries(off.stdout));

@@ -165,6 +165,8 @@ describe('the sweep before the first write into a directory', () => {
 });
 
 describe('a temporary file removed while it is written', () => {
+  // Larger than what put hands whole to the worker thread (object.ts SMALL_FILE): the file
+  // is then written as the data comes, and can be taken away in the middle.
   it('(another nclone took it for a leftover) fails that write as retryable, not as a missing directory', async () => {
     const root = path.join(base, `stolen${++n}`);
     mkdirSync(root);
@@ -177,10 +179,10 @@ describe('a temporary file removed while it is written', () => {
           return this.push(null);
         }
         sent++;
-        setTimeout(() => this.push(Buffer.alloc(1024, 1)), 5);
+        setTimeout(() => this.push(Buffer.alloc(96 * 1024, 1)), 5);
       },
     });
-    const err = await fs.put(data, { remote: 'file', size: 4096, modTime: 0n }).catch((e: unknown) => e);
+    const err = await fs.put(data, { remote: 'file', size: 4 * 96 * 1024, modTime: 0n }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(FsError);
     expect({ kind: (err as FsError).kind, retry: (err as FsError).retry }).toEqual({ kind: 'other', retry: 'retryable' });
     expect((err as Error).message).toMatch(/temporary file .* was removed while being written/);

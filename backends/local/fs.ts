@@ -1,6 +1,6 @@
 import { promises as fsp, close, open, write, type BigIntStats } from 'node:fs';
 import * as path from 'node:path';
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { ConfigMap } from '../../src/fs/configmap.js';
 import type { NewFsResult } from '../../src/fs/registry.js';
@@ -9,12 +9,13 @@ import { LocalWriterAt } from './writer.js';
 import { applyMetadata } from './metadata.js';
 import { corrupted, fsError } from '../../src/fs/errors.js';
 import { logError, logNotice } from '../../src/lib/log.js';
-import { LocalObject } from './object.js';
-import { floorToMicros, setTimes } from './times.js';
+import { LocalObject, SMALL_FILE } from './object.js';
+import { floorToMicros, setTimes, timeArg } from './times.js';
 import { abortError, checkSignal, mapError } from './errors.js';
 import { cleanupTree, forgetSwept, isTempName, registerTemp, sweepDir, sweepOnce, tempName, unregisterTemp } from './tempfiles.js';
 import { decodeName, localPath } from './encoding.js';
 import { DIR, FILE, GONE, statDir, type DirStats } from './dirstat.js';
+import { ask, workerError, workerAvailable } from './worker.js';
 import { escapeControls, quoteName } from '../../src/lib/escape.js';
 
 export const LINK_SUFFIX = '.rclonelink';
@@ -216,12 +217,27 @@ export class LocalFs implements Fs {
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
       if (signal?.aborted) onAbort();
+      let body: AsyncIterable<Buffer> | Buffer[] = data;
+      let hashed = false;
+      if (src.size >= 0 && src.size <= SMALL_FILE && !src.metadata && workerAvailable()) {
+        // A small file is taken whole and checked, then written, timed and renamed by a
+        // worker thread in one message (worker.ts); without a worker, the ordinary way below.
+        const whole = await readAll(data, src.size, src.remote);
+        for (const h of hashers.values()) h.update(whole);
+        checkDeclared(src, expected, (type) => hashers.get(type)!.copy().digest('hex'));
+        registerTemp(tmp);
+        if (await writeOnWorker(tmp, target, whole, src.modTime)) return this.written(src, whole.length, mtime, hashers);
+        // A worker that died in the middle may have left the temporary file.
+        await fsp.rm(tmp, { force: true });
+        body = [whole];
+        hashed = true;
+      }
       registerTemp(tmp);
       const fd = await fdOpen(tmp, 'wx');
       try {
         // Plain descriptor writes: far cheaper per file than a write stream and a pipeline.
-        for await (const chunk of data as AsyncIterable<Buffer>) {
-          for (const h of hashers.values()) h.update(chunk);
+        for await (const chunk of body) {
+          if (!hashed) for (const h of hashers.values()) h.update(chunk);
           bytes += chunk.length;
           await writeAll(fd, chunk);
         }
@@ -243,7 +259,11 @@ export class LocalFs implements Fs {
       unregisterTemp(tmp);
       signal?.removeEventListener('abort', onAbort);
     }
-    // The time is stored floored to the microsecond; no need to stat it back.
+    return this.written(src, bytes, mtime, hashers);
+  }
+
+  /** The object put wrote. The time is stored floored to the microsecond; no need to stat it back. */
+  private written(src: SrcInfo, bytes: number, mtime: Timestamp, hashers: Map<HashType, Hash>): Obj {
     const obj = new LocalObject(this, src.remote, bytes, floorToMicros(mtime));
     obj.rememberHashes(Object.fromEntries([...hashers].map(([t, h]) => [t, h.digest('hex')])));
     return obj;
@@ -434,6 +454,35 @@ async function renameTemp(tmp: string, target: string): Promise<void> {
     }
     throw err;
   }
+}
+
+/**
+ * All of a small file's data, which must be size bytes: more or fewer is a corrupted
+ * transfer, as on the ordinary path.
+ */
+async function readAll(data: AsyncIterable<Buffer>, size: number, remote: string): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let bytes = 0;
+  for await (const chunk of data) {
+    bytes += chunk.length;
+    if (bytes <= size) chunks.push(chunk);
+  }
+  if (bytes !== size) throw fsError('other', `${remote}: corrupted on transfer: expected ${size} bytes, got ${bytes}`, { retry: 'retryable' });
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+}
+
+/**
+ * Has a worker write data under tmp, give it the time t and rename it to target; false when
+ * no worker can (nothing was written then). On failure the worker has removed tmp.
+ */
+async function writeOnWorker(tmp: string, target: string, data: Buffer, t: Timestamp): Promise<boolean> {
+  const time = timeArg(t);
+  const a = await ask({ op: 'write', tmp, target, data, atime: time, mtime: time });
+  if (a?.error) {
+    if (a.gone) throw fsError('other', `write ${target}: the temporary file ${path.basename(tmp)} was removed while being written`, { retry: 'retryable' });
+    throw workerError(a.error);
+  }
+  return a !== undefined;
 }
 
 /** The hashes the source declared for the data, to be checked before the rename. */

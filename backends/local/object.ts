@@ -5,6 +5,7 @@ import { hashStream } from '../../src/fs/hash.js';
 import { abortError, checkSignal, mapError } from './errors.js';
 import { readLocalMetadata } from './metadata.js';
 import { setTimes } from './times.js';
+import { ask, workerError } from './worker.js';
 
 /** What an object needs of its Fs: the OS path of a remote path (so object.ts need not import fs.ts). */
 export interface LocalHome extends Fs {
@@ -60,13 +61,22 @@ export class LocalObject implements Obj {
       const buf = Buffer.from(this.linkTarget, 'utf8');
       return Readable.from([buf.subarray(options.start ?? 0, options.end === undefined ? undefined : options.end + 1)]);
     }
+    // A small file whole is one read, on a worker thread when one is there (worker.ts): a
+    // stream would take three more trips through the thread pool and its machinery. One
+    // byte more than the listed size is asked for, so a file that grew since it was listed
+    // shows as larger (the writer then refuses it).
+    const whole = options.start === undefined && options.end === undefined && this._size <= SMALL_FILE;
+    if (whole) {
+      const a = await ask({ op: 'read', file: this.path, max: this._size + 1 }, options.signal);
+      checkSignal(options);
+      if (a?.error) throw mapError(workerError(a.error), `${a.error.syscall === 'open' ? 'open' : 'read'} ${this.path}`);
+      if (a) return oneChunk(Buffer.from(a.data as Uint8Array).subarray(0, a.length as number));
+    }
     // A plain descriptor: the stream then reads with callbacks, cheaper than FileHandle promises.
     const fd = await new Promise<number>((resolve, reject) =>
       fsOpen(this.path, 'r', (err, n) => (err ? reject(mapError(err, `open ${this.path}`)) : resolve(n))),
     );
-    // A small file whole is one read: a stream would take two more trips through the thread
-    // pool (the read that finds the end, the close) and its machinery, about twice the CPU.
-    if (options.start === undefined && options.end === undefined && this._size <= SMALL_FILE) return readWhole(fd, this._size, this.path);
+    if (whole) return readWhole(fd, this._size, this.path);
     // Each read allocates a whole highWaterMark buffer: size it to the file so that many
     // small files don't churn 256 KiB buffers (and the garbage collector) each.
     const highWaterMark = Math.min(256 * 1024, Math.max(1024, this._size + 1));
@@ -124,20 +134,21 @@ export class LocalObject implements Obj {
   }
 }
 
-/** Files up to this size are read in one call (see open). */
-const SMALL_FILE = 256 * 1024;
+/** Files up to this size are read in one call (see open), and written in one (fs.ts put). */
+export const SMALL_FILE = 256 * 1024;
 
-/**
- * The file at fd whole, as a stream of one chunk. One byte more than its listed size is asked
- * for, so a file that grew since it was listed shows as larger (the writer then refuses it).
- */
+/** The file at fd whole (up to one byte more than its listed size: see open), as a stream of one chunk. */
 function readWhole(fd: number, size: number, path: string): Promise<Readable> {
   const buf = Buffer.allocUnsafe(size + 1);
   return new Promise<Readable>((resolve, reject) => {
     fsRead(fd, buf, 0, size + 1, 0, (err, n) => {
       fsClose(fd, () => undefined);
       if (err) return reject(mapError(err, `read ${path}`));
-      resolve(Readable.from(n === 0 ? [] : [buf.subarray(0, n)], { objectMode: false }));
+      resolve(oneChunk(buf.subarray(0, n)));
     });
   });
+}
+
+function oneChunk(buf: Buffer): Readable {
+  return Readable.from(buf.length === 0 ? [] : [buf], { objectMode: false });
 }

@@ -1,0 +1,240 @@
+import { Worker } from 'node:worker_threads';
+
+/**
+ * A worker thread that does the local backend's small, many-times-a-second file-system work
+ * with synchronous calls: listing a directory with a stat of every entry (dirstat.ts),
+ * reading a small file whole, writing one under a temporary name and renaming it into
+ * place (object.ts open, fs.ts put). Each of those is one message each way on the main thread, where the
+ * asynchronous calls cost one thread-pool hand-off per call: some ten per copied file,
+ * 30–50 µs each on 2 cores with 16 pool threads waking (bench/RESULTS.md).
+ *
+ * The worker runs its calls one after another; a disk that hangs holds up what is queued
+ * behind it, as it would hold the thread pool. A listing or read whose signal fires is
+ * answered "undefined" at once (the caller checks the signal); a write is always waited for,
+ * so that a temporary file never outlives the call that made it.
+ *
+ * If the worker cannot start or dies, every call from then on (and every call waiting) is
+ * answered "undefined" and the callers take the ordinary asynchronous path. So does
+ * NCLONE_LOCAL_WORKER=0 (docs/performance.md).
+ */
+
+// CommonJS, evaluated as the worker's script: no file to find beside the compiled module.
+// The kinds' numbers are dirstat.ts's GONE, FILE, DIR, OTHER.
+const SOURCE = `
+const { parentPort } = require('node:worker_threads');
+const fs = require('node:fs');
+const path = require('node:path');
+
+function failure(e) {
+  return { code: e && e.code, syscall: e && e.syscall, message: String((e && e.message) || e) };
+}
+
+function list({ id, dir, prefix }) {
+  let names;
+  try {
+    names = fs.readdirSync(dir, { encoding: 'buffer' });
+  } catch {
+    return send({ id });
+  }
+  const n = names.length;
+  let total = 0;
+  for (const b of names) total += b.length;
+  const all = Buffer.allocUnsafeSlow(total);
+  const ends = new Uint32Array(n);
+  const kinds = new Uint8Array(n);
+  const sizes = new Float64Array(n);
+  const mtimes = new BigInt64Array(n);
+  const head = Buffer.from(prefix);
+  let off = 0;
+  for (let i = 0; i < n; i++) {
+    const name = names[i];
+    name.copy(all, off);
+    off += name.length;
+    ends[i] = off;
+    let st;
+    try {
+      st = fs.lstatSync(Buffer.concat([head, name]), { bigint: true, throwIfNoEntry: false });
+    } catch {
+      kinds[i] = 3;
+      continue;
+    }
+    if (st === undefined) continue;
+    kinds[i] = st.isFile() ? 1 : st.isDirectory() ? 2 : 3;
+    sizes[i] = Number(st.size);
+    mtimes[i] = st.mtimeNs;
+  }
+  send({ id, names: all, ends, kinds, sizes, mtimes }, [all.buffer, ends.buffer, kinds.buffer, sizes.buffer, mtimes.buffer]);
+}
+
+// Up to max bytes from the start of the file.
+function read({ id, file, max }) {
+  let fd;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch (e) {
+    return send({ id, error: failure(e) });
+  }
+  try {
+    const buf = Buffer.allocUnsafeSlow(max);
+    let got = 0;
+    for (let n = -1; n !== 0 && got < max; got += n) n = fs.readSync(fd, buf, got, max - got, got);
+    send({ id, data: buf, length: got }, [buf.buffer]);
+  } catch (e) {
+    send({ id, error: failure(e) });
+  } finally {
+    try { fs.closeSync(fd); } catch {}
+  }
+}
+
+function exists(p) {
+  try {
+    fs.lstatSync(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+// The whole file under the temporary name, its times, then the rename. On any failure the
+// temporary file is removed before answering. "gone": the rename found the temporary file
+// missing from a directory that is still there (another nclone swept it).
+function write({ id, tmp, target, data, atime, mtime }) {
+  let fd;
+  try {
+    fd = fs.openSync(tmp, 'wx', 0o666);
+    for (let off = 0; off < data.length; ) off += fs.writeSync(fd, data, off, data.length - off, off);
+    fs.futimesSync(fd, atime, mtime);
+    const closing = fd;
+    fd = undefined;
+    fs.closeSync(closing);
+    fs.renameSync(tmp, target);
+    return send({ id });
+  } catch (e) {
+    if (fd !== undefined) try { fs.closeSync(fd); } catch {}
+    const gone = e && e.syscall === 'rename' && e.code === 'ENOENT' && exists(path.dirname(tmp)) && !exists(tmp);
+    try { fs.rmSync(tmp, { force: true }); } catch {}
+    send({ id, error: failure(e), gone });
+  }
+}
+
+function send(answer, transfer) {
+  parentPort.postMessage(answer, transfer);
+}
+
+parentPort.on('message', (m) => {
+  if (m.op === 'list') list(m);
+  else if (m.op === 'read') read(m);
+  else if (m.op === 'write') write(m);
+});
+`;
+
+/** What a worker answers; the fields besides id depend on the request. */
+export interface Answer {
+  id: number;
+  error?: { code?: string; syscall?: string; message: string };
+  [field: string]: unknown;
+}
+
+/** The error a worker reported, as Node would have thrown it (mapError reads its code). */
+export function workerError(e: NonNullable<Answer['error']>): NodeJS.ErrnoException {
+  return Object.assign(new Error(e.message), { code: e.code, syscall: e.syscall });
+}
+
+let worker: Worker | undefined;
+/** Requests sent and not yet answered: the worker is referenced (keeps the process up) only while there are some. */
+let busy = 0;
+let unavailable = process.env.NCLONE_LOCAL_WORKER === '0' || process.env.NCLONE_LOCAL_LIST_WORKER === '0';
+let nextId = 1;
+const pending = new Map<number, (a: Answer | undefined) => void>();
+
+/** False once the worker is off (NCLONE_LOCAL_WORKER=0) or has failed: callers go the ordinary way. */
+export function workerAvailable(): boolean {
+  return !unavailable;
+}
+
+function giveUp(): void {
+  unavailable = true;
+  void worker?.terminate().catch(() => undefined);
+  worker = undefined;
+  const waiting = [...pending.values()];
+  pending.clear();
+  for (const settle of waiting) settle(undefined);
+}
+
+/**
+ * One worker, not one per core: measured on 2 cores, a second one (each request to the less
+ * busy) made a local copy of 10,000 small files slower, 2.3–2.4 s against 2.0 s, as every
+ * request more often woke a sleeping thread.
+ */
+function getWorker(): Worker | undefined {
+  if (worker || unavailable) return worker;
+  try {
+    worker = new Worker(SOURCE, { eval: true, stdout: false, stderr: false });
+  } catch {
+    giveUp();
+    return undefined;
+  }
+  worker.unref();
+  worker.on('message', (a: Answer) => {
+    const settle = pending.get(a.id);
+    if (!settle) return;
+    pending.delete(a.id);
+    done();
+    settle(a);
+  });
+  worker.on('error', giveUp);
+  worker.on('exit', giveUp);
+  return worker;
+}
+
+function done(): void {
+  if (--busy === 0) worker?.unref();
+}
+
+/**
+ * Sends a request to the worker; resolves with its answer, or undefined when the worker
+ * can't take it or died, or (only for requests given a signal) the signal fired first.
+ */
+export function ask(request: Record<string, unknown>, signal?: AbortSignal): Promise<Answer | undefined> {
+  const w = signal?.aborted ? undefined : getWorker();
+  if (!w) return Promise.resolve(undefined);
+  const id = nextId++;
+  return new Promise<Answer | undefined>((resolve) => {
+    const ids = signal && watch(signal);
+    ids?.add(id);
+    pending.set(id, (answer) => {
+      ids?.delete(id);
+      resolve(answer);
+    });
+    if (busy++ === 0) w.ref();
+    w.postMessage({ ...request, id });
+  });
+}
+
+/**
+ * The requests waiting under each signal. One abort listener per signal, not one per
+ * request: a run's signal may have many requests queued behind the workers at once.
+ */
+const watched = new WeakMap<AbortSignal, Set<number>>();
+
+function watch(signal: AbortSignal): Set<number> {
+  let ids = watched.get(signal);
+  if (ids) return ids;
+  const mine = new Set<number>();
+  watched.set(signal, mine);
+  signal.addEventListener(
+    'abort',
+    () => {
+      for (const id of mine) {
+        const settle = pending.get(id);
+        if (!settle) continue;
+        pending.delete(id);
+        done();
+        settle(undefined);
+      }
+      mine.clear();
+    },
+    { once: true },
+  );
+  return mine;
+}

@@ -1,0 +1,177 @@
+/**
+ * Small local files are read whole and written (temporary name, times, rename) by a worker
+ * thread (backends/local/worker.ts). What they do must be what the ordinary asynchronous
+ * path does: the same bytes and times, the same checks before a file takes its name, the
+ * same errors, nothing left behind; and a whole copy with the worker on must be the copy
+ * made with it off (NCLONE_LOCAL_WORKER=0).
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, lstatSync, mkdirSync, promises as fsp, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { Readable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigMap } from '../src/fs/configmap.js';
+import { FsError } from '../src/fs/errors.js';
+import type { Fs } from '../src/fs/types.js';
+import { localBackend } from '../backends/local/index.js';
+import { newFs } from '../backends/local/fs.js';
+import { SMALL_FILE } from '../backends/local/object.js';
+import { childEnv, nclone } from './cli/run.js';
+
+let base = '';
+let n = 0;
+
+beforeAll(async () => {
+  base = await fsp.mkdtemp(path.join(tmpdir(), 'nclone-worker-'));
+});
+afterAll(async () => {
+  await fsp.rm(base, { recursive: true, force: true });
+});
+
+async function freshFs(): Promise<{ fs: Fs; root: string }> {
+  const root = path.join(base, `fs${++n}`);
+  mkdirSync(root);
+  return { fs: (await newFs('local', root, new ConfigMap(localBackend.options, []))).fs, root };
+}
+
+/** Every file under dir, relative, temporary files included. */
+function allFiles(dir: string, under = ''): string[] {
+  return readdirSync(path.join(dir, under), { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? allFiles(dir, path.join(under, e.name)) : [path.join(under, e.name)],
+  );
+}
+
+const md5 = (b: Buffer) => createHash('md5').update(b).digest('hex');
+const T = 1_700_000_000_123_456_789n;
+
+describe('put of a small file (written by the worker)', () => {
+  it('stores the bytes and the time (floored to the microsecond), remembers the hash, leaves no temporary file', async () => {
+    const { fs, root } = await freshFs();
+    const body = Buffer.from('hello, worker');
+    const obj = await fs.put(Readable.from([body.subarray(0, 5), body.subarray(5)]), { remote: 'a/b/c.txt', size: body.length, modTime: T }, { hashes: ['md5'] });
+    expect(readFileSync(path.join(root, 'a/b/c.txt'))).toEqual(body);
+    expect(lstatSync(path.join(root, 'a/b/c.txt'), { bigint: true }).mtimeNs).toBe(1_700_000_000_123_456_000n);
+    expect(obj.size).toBe(body.length);
+    expect(await obj.modTime()).toBe(1_700_000_000_123_456_000n);
+    expect(await obj.hash('md5')).toBe(md5(body));
+    expect(allFiles(root)).toEqual(['a/b/c.txt']);
+  });
+
+  it('writes an empty file and replaces an existing one', async () => {
+    const { fs, root } = await freshFs();
+    writeFileSync(path.join(root, 'x'), 'old contents');
+    await fs.put(Readable.from([]), { remote: 'x', size: 0, modTime: T }, {});
+    expect(statSync(path.join(root, 'x')).size).toBe(0);
+    await fs.put(Readable.from([Buffer.from('new')]), { remote: 'x', size: 3, modTime: -1_000_000_000n }, {});
+    expect(readFileSync(path.join(root, 'x'), 'utf8')).toBe('new');
+    expect(lstatSync(path.join(root, 'x'), { bigint: true }).mtimeNs).toBe(-1_000_000_000n);
+    expect(allFiles(root)).toEqual(['x']);
+  });
+
+  for (const [what, chunks, size] of [
+    ['fewer bytes than the size', [Buffer.alloc(10)], 11],
+    ['more bytes than the size', [Buffer.alloc(10), Buffer.alloc(10)], 15],
+  ] as const) {
+    it(`refuses ${what} before anything is written`, async () => {
+      const { fs, root } = await freshFs();
+      const err = await fs.put(Readable.from(chunks), { remote: 'f', size, modTime: T }, {}).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(FsError);
+      expect((err as FsError).retry).toBe('retryable');
+      expect((err as Error).message).toBe(`f: corrupted on transfer: expected ${size} bytes, got ${chunks.reduce((s, c) => s + c.length, 0)}`);
+      expect(allFiles(root)).toEqual([]);
+    });
+  }
+
+  it('refuses data whose hash is not the one the source declared', async () => {
+    const { fs, root } = await freshFs();
+    const err = await fs.put(Readable.from([Buffer.from('abc')]), { remote: 'f', size: 3, modTime: T, hashes: { md5: md5(Buffer.from('abd')) } }, {}).catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(/^f: corrupted on transfer: md5 hashes differ/);
+    expect(allFiles(root)).toEqual([]);
+  });
+
+  // The same failures on the worker (small) and on the ordinary path (larger than SMALL_FILE).
+  for (const size of [100, SMALL_FILE + 1]) {
+    it(`fails as the ordinary path does where a directory has the name (${size} bytes), and cleans up`, async () => {
+      const { fs, root } = await freshFs();
+      mkdirSync(path.join(root, 'd', 'sub'), { recursive: true });
+      const err = await fs.put(Readable.from([Buffer.alloc(size, 1)]), { remote: 'd', size, modTime: T }, {}).catch((e: unknown) => e);
+      expect({ kind: (err as FsError).kind, message: (err as Error).message }).toEqual({ kind: 'isDir', message: `write ${path.join(root, 'd')}: is a directory, not a file` });
+      // No file anywhere (no temporary one either), and the directory as it was.
+      expect(allFiles(root)).toEqual([]);
+      expect(readdirSync(path.join(root, 'd'))).toEqual(['sub']);
+    });
+  }
+});
+
+describe('open of a small file (read by the worker)', () => {
+  const read = async (s: Readable) => {
+    const parts: Buffer[] = [];
+    for await (const c of s) parts.push(c as Buffer);
+    return Buffer.concat(parts);
+  };
+
+  it('gives the whole file, and one byte more when it grew since it was listed', async () => {
+    const { fs, root } = await freshFs();
+    writeFileSync(path.join(root, 'f'), 'abcdef');
+    const obj = await fs.newObject('f');
+    expect((await read(await obj.open())).toString()).toBe('abcdef');
+    writeFileSync(path.join(root, 'f'), 'abcdefghij');
+    expect((await read(await obj.open())).toString()).toBe('abcdefg');
+    expect((await read(await obj.open({ start: 2, end: 3 }))).toString()).toBe('cd');
+  });
+
+  it('fails as the ordinary path does when the file is gone, or is now a directory', async () => {
+    const { fs, root } = await freshFs();
+    writeFileSync(path.join(root, 'f'), 'x');
+    const obj = await fs.newObject('f');
+    await fsp.rm(path.join(root, 'f'));
+    const gone = await obj.open().catch((e: unknown) => e);
+    expect({ kind: (gone as FsError).kind, message: (gone as Error).message }).toEqual({ kind: 'objectNotFound', message: `open ${path.join(root, 'f')}: object not found` });
+    mkdirSync(path.join(root, 'f'));
+    const dir = await obj.open().catch((e: unknown) => e);
+    expect({ kind: (dir as FsError).kind, message: (dir as Error).message }).toEqual({ kind: 'isDir', message: `read ${path.join(root, 'f')}: is a directory, not a file` });
+  });
+
+  it('stops at once when the signal has fired', async () => {
+    const { fs, root } = await freshFs();
+    writeFileSync(path.join(root, 'f'), 'x');
+    const obj = await fs.newObject('f');
+    const ac = new AbortController();
+    ac.abort(new Error('stop here'));
+    await expect(obj.open({ signal: ac.signal })).rejects.toThrow('stop here');
+  });
+});
+
+describe('a copy with the worker is the copy without it', () => {
+  it('same files, bytes, times, messages and exit code (nclone copy, local to local)', async () => {
+    const src = path.join(base, 'tree');
+    for (let i = 0; i < 60; i++) {
+      const p = path.join(src, `d${i % 6}`, `f${i}.bin`);
+      mkdirSync(path.dirname(p), { recursive: true });
+      writeFileSync(p, Buffer.alloc(i === 59 ? SMALL_FILE + 10 : i * 37, i));
+      utimesSync(p, 1_600_000_000 + i, 1_600_000_000 + i + 0.25);
+    }
+    const home = path.join(base, 'home');
+    mkdirSync(home, { recursive: true });
+    const copy = (worker: string) => nclone(['copy', '-v', src, path.join(base, `out-${worker}`)], { env: childEnv(home, { NCLONE_LOCAL_WORKER: worker }) });
+    const on = await copy('1');
+    const off = await copy('0');
+    expect(on.code, on.stderr).toBe(0);
+    expect(off.code, off.stderr).toBe(0);
+    const messages = (err: string) => err.split('\n').map((l) => l.replace(/^\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d /, '').replace(/[\d.]+ ?\w*B\/s|Elapsed time:.*|\d+(\.\d+)?(ms|s)\b/g, '')).sort();
+    expect(messages(on.stderr)).toEqual(messages(off.stderr));
+    const tree = (root: string) =>
+      allFiles(root)
+        .sort()
+        .map((p) => {
+          const st = lstatSync(path.join(root, p), { bigint: true });
+          return [p, st.size, st.mtimeNs, md5(readFileSync(path.join(root, p)))];
+        });
+    expect(tree(path.join(base, 'out-1'))).toEqual(tree(path.join(base, 'out-0')));
+    expect(tree(path.join(base, 'out-1')).map(([p, size, mtime, sum]) => [p, size, mtime, sum])).toEqual(
+      tree(src).map(([p, size, mtime, sum]) => [p, size, ((mtime as bigint) / 1000n) * 1000n, sum]),
+    );
+    expect(existsSync(path.join(base, 'out-1', 'd5', 'f59.bin'))).toBe(true);
+  });
+});
