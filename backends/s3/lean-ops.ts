@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { parseXML } from '@aws-sdk/xml-builder';
 import { readListing } from './lean-xml.js';
 
-export type LeanOp = 'HeadObject' | 'GetObject' | 'PutObject' | 'ListObjectsV2' | 'ListObjects' | 'ListBuckets' | 'HeadBucket';
+export type LeanOp = 'HeadObject' | 'GetObject' | 'PutObject' | 'CopyObject' | 'ListObjectsV2' | 'ListObjects' | 'ListBuckets' | 'HeadBucket';
 
 type Xml = Record<string, unknown>;
 
@@ -133,6 +133,20 @@ export function leanAnswer(op: LeanOp, h: IncomingHttpHeaders, status: number, x
         /** The server's clock when it answered (whole seconds): the metadata cache's time for the new object. */
         ServerDate: headerDate(h, 'date'),
       };
+    case 'CopyObject': {
+      // As the SDK reads it: the fields of the body's root element, whatever its name.
+      const root = xml === undefined ? undefined : Object.values(xml)[0];
+      if (root !== undefined && root !== '' && (typeof root !== 'object' || root === null)) throw malformed('the copy result holds text, not elements');
+      const r = (root || {}) as Xml;
+      return {
+        $metadata,
+        CopyObjectResult: { ETag: text(r.ETag), LastModified: date(r.LastModified) },
+        VersionId: header(h, 'x-amz-version-id'),
+        CopySourceVersionId: header(h, 'x-amz-copy-source-version-id'),
+        ServerSideEncryption: header(h, 'x-amz-server-side-encryption'),
+        SSEKMSKeyId: header(h, 'x-amz-server-side-encryption-aws-kms-key-id'),
+      };
+    }
     case 'ListBuckets': {
       const r = xml?.ListAllMyBucketsResult as Xml | undefined;
       if (r === undefined || typeof r !== 'object') return { $metadata };

@@ -12,8 +12,8 @@ import { fromXml, leanAnswer, metadataOf, type LeanOp } from './lean-ops.js';
 export type { LeanOp } from './lean-ops.js';
 
 /**
- * The few requests a sync sends once per object (HEAD, GET, PUT of a small body, a listing
- * page) cost the SDK about 1.4 ms of CPU each in middleware and schema code: here they are
+ * The few requests a sync sends once per object (HEAD, GET, PUT of a small body, a
+ * server-side copy, a listing page) cost the SDK about 1.4 ms of CPU each in middleware and schema code: here they are
  * sent straight over Node's keep-alive agent, signed with aws4 (SigV4) or the v2 signer,
  * and answered in the shapes the SDK would give, errors included, so the door, the error
  * mapping and the callers cannot tell the two paths apart. Everything else, and every remote
@@ -52,6 +52,7 @@ export class LeanS3 {
     const allowed = ALLOWED[op as LeanOp];
     if (!allowed) return false;
     if (typeof input.Bucket === 'string' && input.Bucket.startsWith('arn:')) return false;
+    if (typeof input.CopySource === 'string' && input.CopySource.startsWith('arn:')) return false;
     for (const k of Object.keys(input)) if (input[k] !== undefined && !allowed.has(k)) return false;
     return op !== 'PutObject' || Buffer.isBuffer(input.Body);
   }
@@ -73,6 +74,8 @@ export class LeanS3 {
     const text = METHOD[op] === 'HEAD' ? (res.resume(), '') : await readText(res);
     // S3 may answer 200 and then fail, with an <Error> body: the SDK takes that for a 503.
     if (text.trimEnd().endsWith('</Error>')) throw await errorOf(res, op, text, 503);
+    // A copy answered with nothing was cut short: the SDK's "S3 aborted request", a 503.
+    if (op === 'CopyObject' && text === '') throw Object.assign(new Error('S3 aborted request'), { name: 'InternalError', $fault: 'server', $metadata: metadataOf(res.headers, 503) });
     return leanAnswer(op, res.headers, status, op === 'PutObject' ? undefined : fromXml(text));
   }
 
@@ -104,9 +107,10 @@ export class LeanS3 {
         const request: HttpRequest = { method, protocol: this.s.endpoint.protocol, hostname, port, path, query, headers: sendHeaders, body };
         sendHeaders = signV2(request, creds).headers;
       } else {
-        // aws4 (the common small SigV4 signer) hashes the body into x-amz-content-sha256.
+        // aws4 (the common small SigV4 signer) hashes the body into x-amz-content-sha256. An
+        // empty one is not given to it: it would add a form Content-Type to a CopyObject.
         const signed = aws4.sign(
-          { host, path: qs ? `${path}?${qs}` : path, method, headers: sendHeaders, body, service: 's3', region: this.s.region || 'us-east-1' },
+          { host, path: qs ? `${path}?${qs}` : path, method, headers: sendHeaders, body: body?.length ? body : undefined, service: 's3', region: this.s.region || 'us-east-1' },
           { accessKeyId: creds.accessKeyId, secretAccessKey: creds.secretAccessKey, sessionToken: creds.sessionToken },
         );
         sendHeaders = signed.headers as Record<string, string>;
@@ -178,6 +182,7 @@ const METHOD: Record<LeanOp, string> = {
   HeadObject: 'HEAD',
   GetObject: 'GET',
   PutObject: 'PUT',
+  CopyObject: 'PUT',
   ListObjectsV2: 'GET',
   ListObjects: 'GET',
   ListBuckets: 'GET',
@@ -188,6 +193,7 @@ const ALLOWED: Record<LeanOp, ReadonlySet<string>> = {
   HeadObject: new Set(['Bucket', 'Key']),
   GetObject: new Set(['Bucket', 'Key', 'Range']),
   PutObject: new Set(['Bucket', 'Key', 'Body', 'ContentLength', 'ContentMD5', 'Metadata', 'ContentType', 'CacheControl', 'ContentDisposition', 'ContentEncoding', 'ContentLanguage', 'ACL', 'StorageClass', 'ServerSideEncryption', 'SSEKMSKeyId']),
+  CopyObject: new Set(['Bucket', 'Key', 'CopySource', 'MetadataDirective', 'Metadata', 'ContentType', 'CacheControl', 'ContentDisposition', 'ContentEncoding', 'ContentLanguage', 'ACL', 'StorageClass', 'ServerSideEncryption', 'SSEKMSKeyId', 'GrantRead', 'GrantReadACP', 'GrantWriteACP', 'GrantFullControl']),
   ListObjectsV2: new Set(['Bucket', 'Prefix', 'Delimiter', 'MaxKeys', 'EncodingType', 'ContinuationToken']),
   ListObjects: new Set(['Bucket', 'Prefix', 'Delimiter', 'MaxKeys', 'EncodingType', 'Marker']),
   ListBuckets: new Set([]),
@@ -207,20 +213,23 @@ function toRequest(op: LeanOp, i: Record<string, any>): { method: string; query:
     case 'PutObject':
       // Without a ContentType, what the SDK sends.
       headers['content-type'] = i.ContentType ?? 'application/octet-stream';
-      if (i.CacheControl) headers['cache-control'] = i.CacheControl;
-      if (i.ContentDisposition) headers['content-disposition'] = i.ContentDisposition;
-      if (i.ContentEncoding) headers['content-encoding'] = i.ContentEncoding;
-      if (i.ContentLanguage) headers['content-language'] = i.ContentLanguage;
       // Content-MD5 has the server check every byte: hashing them again for the signature
       // (SHA-256) would add CPU and no protection.
       if (i.ContentMD5) headers['content-md5'] = i.ContentMD5;
       if (i.ContentMD5) headers['x-amz-content-sha256'] = 'UNSIGNED-PAYLOAD';
-      if (i.ACL) headers['x-amz-acl'] = i.ACL;
-      if (i.StorageClass) headers['x-amz-storage-class'] = i.StorageClass;
-      if (i.ServerSideEncryption) headers['x-amz-server-side-encryption'] = i.ServerSideEncryption;
-      if (i.SSEKMSKeyId) headers['x-amz-server-side-encryption-aws-kms-key-id'] = i.SSEKMSKeyId;
-      for (const [k, v] of Object.entries((i.Metadata ?? {}) as Record<string, string>)) headers[`x-amz-meta-${k.toLowerCase()}`] = v;
+      objectHeaders(i, headers);
       return { method: 'PUT', query, headers, body: i.Body as Buffer };
+    case 'CopyObject':
+      // CopySource comes escaped (keys.ts copySource), as the SDK sends it.
+      headers['x-amz-copy-source'] = i.CopySource;
+      if (i.MetadataDirective) headers['x-amz-metadata-directive'] = i.MetadataDirective;
+      if (i.ContentType) headers['content-type'] = i.ContentType;
+      if (i.GrantRead) headers['x-amz-grant-read'] = i.GrantRead;
+      if (i.GrantReadACP) headers['x-amz-grant-read-acp'] = i.GrantReadACP;
+      if (i.GrantWriteACP) headers['x-amz-grant-write-acp'] = i.GrantWriteACP;
+      if (i.GrantFullControl) headers['x-amz-grant-full-control'] = i.GrantFullControl;
+      objectHeaders(i, headers);
+      return { method: 'PUT', query, headers, body: EMPTY };
     case 'ListObjectsV2':
     case 'ListObjects':
       if (op === 'ListObjectsV2') query['list-type'] = '2';
@@ -233,6 +242,21 @@ function toRequest(op: LeanOp, i: Record<string, any>): { method: string; query:
       break;
   }
   return { method: METHOD[op], query, headers };
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/** The headers a PUT and a CopyObject send alike for the object they make. */
+function objectHeaders(i: Record<string, any>, headers: Record<string, string>): void {
+  if (i.CacheControl) headers['cache-control'] = i.CacheControl;
+  if (i.ContentDisposition) headers['content-disposition'] = i.ContentDisposition;
+  if (i.ContentEncoding) headers['content-encoding'] = i.ContentEncoding;
+  if (i.ContentLanguage) headers['content-language'] = i.ContentLanguage;
+  if (i.ACL) headers['x-amz-acl'] = i.ACL;
+  if (i.StorageClass) headers['x-amz-storage-class'] = i.StorageClass;
+  if (i.ServerSideEncryption) headers['x-amz-server-side-encryption'] = i.ServerSideEncryption;
+  if (i.SSEKMSKeyId) headers['x-amz-server-side-encryption-aws-kms-key-id'] = i.SSEKMSKeyId;
+  for (const [k, v] of Object.entries((i.Metadata ?? {}) as Record<string, string>)) headers[`x-amz-meta-${k.toLowerCase()}`] = v;
 }
 
 async function readText(res: IncomingMessage): Promise<string> {
