@@ -4,7 +4,7 @@ import { errorMessage, isFatal } from '../fs/errors.js';
 import { AccountingStream } from '../accounting/stream.js';
 import { logError } from '../lib/log.js';
 import type { OperationContext } from './context.js';
-import { walk } from './walk.js';
+import { walkObjects } from './walk-objects.js';
 
 /** Which bytes of each file to print. */
 export interface CatRange {
@@ -49,12 +49,7 @@ export async function catFiles(ctx: OperationContext, fs: Fs, file: string | und
     return;
   }
   try {
-    await walk(run, fs, { maxDepth: ctx.opt.maxDepth }, async (_dir, entries) => {
-      for (const e of entries) {
-        if (run.signal!.aborted) return;
-        if (e.kind === 'object') await one(e);
-      }
-    });
+    await walkObjects(run, fs, one);
   } catch (err) {
     // A listing cut short because the output closed is not an error.
     if (!stop.signal.aborted || ctx.signal?.aborted) throw err;

@@ -11,7 +11,7 @@ import type { OperationContext } from './context.js';
 import type { LineSink } from './check-report.js';
 import { leaveOut, ownRemotes, type OwnFile } from './check-own-files.js';
 import { withRetries } from './retry.js';
-import { walk } from './walk.js';
+import { walkObjects } from './walk-objects.js';
 
 /** Hex digits of each hash. */
 const HEX_WIDTH: Record<HashType, number> = { md5: 32, sha1: 40 };
@@ -89,9 +89,7 @@ export async function hashList(ctx: OperationContext, fs: Fs, file: string | und
       const f = ctx.filter;
       if (f.includeObject(obj.remote, obj.size, f.usesModTime ? await obj.modTime({ signal: ctx.signal }) : undefined)) await add(obj);
     } else {
-      await walk(ctx, fs, { maxDepth: ctx.opt.maxDepth }, async (_dir, entries) => {
-        for (const e of entries) if (e.kind === 'object') await add(e);
-      });
+      await walkObjects(ctx, fs, add);
     }
     while (window.length > 0) await flushOne();
     // A stopped run (Ctrl-C) printed only part of the list: it must not end as if complete.

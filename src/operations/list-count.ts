@@ -1,6 +1,6 @@
 import type { Fs } from '../fs/types.js';
 import type { OperationContext } from './context.js';
-import { walk } from './walk.js';
+import { walkObjects } from './walk-objects.js';
 
 export interface CountResult {
   count: number;
@@ -24,9 +24,7 @@ export async function countObjects(ctx: OperationContext, fs: Fs, file: string |
     if (f.includeObject(obj.remote, obj.size, f.usesModTime ? await obj.modTime({ signal: ctx.signal }) : undefined)) add(obj.size);
     return result;
   }
-  await walk(ctx, fs, { maxDepth: ctx.opt.maxDepth }, async (_dir, entries) => {
-    for (const e of entries) if (e.kind === 'object') add(e.size);
-  });
+  await walkObjects(ctx, fs, async (o) => add(o.size));
   if (ctx.signal?.aborted) throw ctx.signal.reason;
   return result;
 }

@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as nfs from 'node:fs';
+import { createHash } from 'node:crypto';
 import { expectCode, makeBase, makeCli, putObject, removeBuckets, sortedLines, uniqueBucket, type Cli } from './helpers-cli.js';
 
 const bucket = uniqueBucket('nclone-ls-listr');
@@ -70,5 +71,37 @@ describe('ls and lsl of a bucket', () => {
     const missing = await cli.nclone('ls', `rgw:${uniqueBucket('nclone-ls-absent')}`);
     expect(missing.code).not.toBe(0);
     expect(missing.stdout).toBe('');
+  });
+});
+
+describe('size, md5sum and cat of a bucket (the same one listing, as rclone)', () => {
+  const md5 = (s: string) => createHash('md5').update(s).digest('hex');
+
+  it('size counts every object from one listing, and walks with --max-depth', async () => {
+    const r = await cli.nclone('size', '--json', `rgw:${bucket}`, '-vv');
+    expectCode(r, 0);
+    expect(listings(r.stderr)).toHaveLength(1);
+    expect(JSON.parse(r.stdout)).toEqual({ count: KEYS.length, bytes: KEYS.reduce((n, k) => n + k.length + 1, 0), sizeless: 0 });
+    const top = await cli.nclone('size', '--json', '--max-depth', '1', `rgw:${bucket}`, '-vv');
+    expectCode(top, 0);
+    expect(JSON.parse(top.stdout)).toEqual({ count: 1, bytes: 'top.txt\n'.length, sizeless: 0 });
+  });
+
+  it('md5sum hashes every object from one listing (no HEAD: the ETags are the MD5s)', async () => {
+    const r = await cli.nclone('md5sum', `rgw:${bucket}`, '-vv');
+    expectCode(r, 0);
+    expect(listings(r.stderr)).toHaveLength(1);
+    expect(r.stderr).not.toMatch(/\(HeadObject\)/);
+    expect(sortedLines(r.stdout)).toEqual(KEYS.map((k) => `${md5(`${k}\n`)}  ${k}`).sort());
+  });
+
+  it('cat prints every object from one listing, and only the filtered ones with a filter', async () => {
+    const r = await cli.nclone('cat', `rgw:${bucket}`, '-vv');
+    expectCode(r, 0);
+    expect(listings(r.stderr)).toHaveLength(1);
+    expect(sortedLines(r.stdout)).toEqual([...KEYS].sort());
+    const some = await cli.nclone('cat', '--include', 'a/**', `rgw:${bucket}`);
+    expectCode(some, 0);
+    expect(sortedLines(some.stdout)).toEqual(['a/1.txt', 'a/b/2.txt', 'a/b/c/3.txt']);
   });
 });
