@@ -1,11 +1,12 @@
 import { promises as fsp, close as fsClose, createReadStream, open as fsOpen, read as fsRead } from 'node:fs';
 import { Readable } from 'node:stream';
 import type { CallOptions, Fs, HashType, Metadata, Obj, OpenOptions, PutOptions, SrcInfo, Timestamp } from '../../src/fs/types.js';
-import { hashStream } from '../../src/fs/hash.js';
+import { hashParts, hashStream } from '../../src/fs/hash.js';
 import { abortError, checkSignal, mapError } from './errors.js';
 import { readLocalMetadata } from './metadata.js';
 import { setTimes } from './times.js';
 import { ask, workerError } from './worker.js';
+import { hashFileParts, THREAD_HASH_MIN } from './hash-thread.js';
 
 /** What an object needs of its Fs: the OS path of a remote path (so object.ts need not import fs.ts). */
 export interface LocalHome extends Fs {
@@ -52,6 +53,18 @@ export class LocalObject implements Obj {
     const sum = await hashStream(await this.open({ signal: options?.signal }), type);
     this.hashes[type] = sum;
     return sum;
+  }
+
+  /** The whole hash and each part's for an upload (SrcInfo.hashParts): a large file's on threads of their own (hash-thread.ts). */
+  async hashParts(type: HashType, partSize: number, options?: CallOptions): Promise<{ whole: string; parts: string[] }> {
+    checkSignal(options);
+    const threaded =
+      this.linkTarget === undefined && this._size >= THREAD_HASH_MIN && partSize > 0
+        ? await hashFileParts(this.path, type, partSize, { size: this._size, mtime: this.mtime }, options?.signal)
+        : undefined;
+    const r = threaded ?? (await hashParts(this, type, partSize, options?.signal));
+    this.hashes[type] = r.whole;
+    return r;
   }
 
   /** The signal, when it fires, fails the stream with its reason (see abortError). */

@@ -6,6 +6,7 @@ import { LocalObject, type LocalHome } from './object.js';
 import { floorToMicros } from './times.js';
 import { applyMetadata } from './metadata.js';
 import { registerTemp, unregisterTemp } from './tempfiles.js';
+import { FollowHasher, THREAD_HASH_MIN } from './hash-thread.js';
 
 const fdOpen = (p: string) => new Promise<number>((res, rej) => open(p, 'wx+', 0o666, (e, fd) => (e ? rej(e) : res(fd))));
 const fdClose = (fd: number) => new Promise<void>((res, rej) => close(fd, (e) => (e ? rej(e) : res())));
@@ -24,11 +25,15 @@ const READ_BACK = 1024 * 1024;
  * lands where the hash has got to is hashed from memory; bytes written further on are read
  * back from the file (the page cache) once everything before them is there. So the check
  * at commit costs no second pass over the whole file, only over what arrived early.
+ * A large file is hashed on a thread of its own instead (hash-thread.ts), which reads it
+ * all back as it is written: the main thread then only moves bytes.
  */
 export class LocalWriterAt implements WriterAt {
   /** Written ranges, [start, end), sorted and merged. */
   private readonly done: [number, number][] = [];
-  private readonly hashers: Map<HashType, Hash>;
+  private hashers: Map<HashType, Hash>;
+  /** The thread that hashes a large file, while it runs. */
+  private follower: FollowHasher | undefined;
   /** Bytes hashed so far, from 0. */
   private hashed = 0;
   private pumping: Promise<void> | undefined;
@@ -45,7 +50,12 @@ export class LocalWriterAt implements WriterAt {
     private readonly fd: number,
     private readonly rename: (tmp: string, target: string) => Promise<void>,
   ) {
-    this.hashers = new Map(Object.entries(src.hashes ?? {}).filter(([, v]) => !!v).map(([t]) => [t as HashType, createHash(t)]));
+    this.hashers = this.freshHashers();
+    if (this.hashers.size > 0 && src.size >= THREAD_HASH_MIN) this.follower = FollowHasher.start(fd, [...this.hashers.keys()], src.size);
+  }
+
+  private freshHashers(): Map<HashType, Hash> {
+    return new Map(Object.entries(this.src.hashes ?? {}).filter(([, v]) => !!v).map(([t]) => [t as HashType, createHash(t)]));
   }
 
   /** Creates the temporary file (registered, so it goes when the process ends, however it ends). */
@@ -64,7 +74,7 @@ export class LocalWriterAt implements WriterAt {
     const end = offset + data.length;
     if (offset < 0 || end > this.src.size) throw fsError('other', `${this.src.remote}: corrupted on transfer: a write at ${offset}..${end} is past the size ${this.src.size}`, { retry: 'retryable' });
     // Hashed from memory when it is the very next byte to hash and nothing is being read back.
-    const live = this.hashers.size > 0 && this.pumping === undefined && offset === this.hashed;
+    const live = this.hashers.size > 0 && this.follower === undefined && this.pumping === undefined && offset === this.hashed;
     if (live) {
       for (const h of this.hashers.values()) h.update(data);
       this.hashed = end;
@@ -79,7 +89,8 @@ export class LocalWriterAt implements WriterAt {
       this.writing.delete(w);
     }
     this.mark(offset, end);
-    this.pump();
+    if (this.follower) this.follower.advance(this.writtenFrom(0));
+    else this.pump();
   }
 
   private mark(start: number, end: number): void {
@@ -105,7 +116,7 @@ export class LocalWriterAt implements WriterAt {
 
   /** Reads back and hashes what is written past the hash's position, once, in the background. */
   private pump(): void {
-    if (this.hashers.size === 0 || this.pumping !== undefined || this.failure !== undefined) return;
+    if (this.hashers.size === 0 || this.follower !== undefined || this.pumping !== undefined || this.failure !== undefined) return;
     if (this.writtenFrom(this.hashed) <= this.hashed) return;
     this.pumping = (async () => {
       const buf = Buffer.allocUnsafe(READ_BACK);
@@ -128,19 +139,33 @@ export class LocalWriterAt implements WriterAt {
     if (this.closed) throw fsError('other', `write ${this.target}: already committed or aborted`, { retry: 'retryable' });
     try {
       while (this.writing.size > 0) await Promise.allSettled([...this.writing]);
-      while (this.pumping) await this.pumping;
-      this.pump();
-      while (this.pumping) await this.pumping;
-      if (this.failure !== undefined) throw this.failure;
       const d = this.done;
       const whole = this.src.size === 0 ? d.length === 0 : d.length === 1 && d[0]![0] === 0 && d[0]![1] === this.src.size;
       if (!whole) {
         const got = d.reduce((n, [s, e]) => n + e - s, 0);
         throw fsError('other', `${this.src.remote}: corrupted on transfer: expected ${this.src.size} bytes, got ${got}`, { retry: 'retryable' });
       }
+      const digests = new Map<HashType, string>();
+      const follower = this.follower;
+      if (follower) {
+        const got = await follower.finish();
+        this.follower = undefined;
+        if (got) {
+          [...this.hashers.keys()].forEach((type, i) => digests.set(type, got[i]!));
+          this.hashed = this.src.size;
+        } else {
+          // The thread failed: the whole file is read back here instead.
+          this.hashers = this.freshHashers();
+          this.hashed = 0;
+        }
+      }
+      while (this.pumping) await this.pumping;
+      this.pump();
+      while (this.pumping) await this.pumping;
+      if (this.failure !== undefined) throw this.failure;
       const sums: Partial<Record<HashType, string>> = {};
       for (const [type, h] of this.hashers) {
-        const got = h.digest('hex');
+        const got = digests.get(type) ?? h.digest('hex');
         const want = this.src.hashes![type]!.toLowerCase();
         if (got !== want) throw corrupted(this.src.remote, type, want, got);
         sums[type] = got;
@@ -162,6 +187,9 @@ export class LocalWriterAt implements WriterAt {
   async abort(): Promise<void> {
     this.failure ??= fsError('other', `write ${this.target}: aborted`, { retry: 'retryable' });
     while (this.pumping || this.writing.size > 0) await Promise.allSettled([this.pumping, ...this.writing]);
+    // The thread reads the descriptor: it must be gone before the number can be reused.
+    await this.follower?.stop();
+    this.follower = undefined;
     if (!this.closed) {
       this.closed = true;
       await fdClose(this.fd).catch(() => undefined);

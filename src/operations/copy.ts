@@ -9,6 +9,7 @@ import { skipDestructive, type OperationContext } from './context.js';
 import { commonHash } from './needTransfer.js';
 import { moveToBackup } from './backup.js';
 import { sameRemote } from './move-paths.js';
+import { hashParts } from '../fs/hash.js';
 
 // Kept exported here for the callers that knew it from this file.
 export { sameRemote };
@@ -136,7 +137,7 @@ async function streamCopy(
     info = {
       ...info,
       hashParts: async (type, partSize) => {
-        const r = await hashParts(src, type, partSize, ctx.signal);
+        const r = src.hashParts ? await src.hashParts(type, partSize, { signal: ctx.signal }) : await hashParts(src, type, partSize, ctx.signal);
         readAhead = { type, whole: r.whole };
         return r;
       },
@@ -267,36 +268,6 @@ async function multiStreamCopy(ctx: OperationContext, fdst: Fs, info: SrcInfo, s
     throw failed!.reason;
   }
   return writer.commit();
-}
-
-/**
- * Reads src once for its whole hash and that of each partSize piece: two hashers over the
- * same chunks, the part one restarted at each boundary.
- */
-export async function hashParts(src: Obj, type: HashType, partSize: number, signal?: AbortSignal): Promise<{ whole: string; parts: string[] }> {
-  if (!(partSize > 0)) throw new RangeError(`part size ${partSize}`);
-  const whole = createHash(type);
-  const parts: string[] = [];
-  let part = createHash(type);
-  let inPart = 0;
-  const input = await src.open({ signal });
-  for await (const data of input as AsyncIterable<Buffer>) {
-    whole.update(data);
-    let chunk = data;
-    while (chunk.length > 0) {
-      const n = Math.min(chunk.length, partSize - inPart);
-      part.update(n === chunk.length ? chunk : chunk.subarray(0, n));
-      inPart += n;
-      chunk = chunk.subarray(n);
-      if (inPart === partSize) {
-        parts.push(part.digest('hex'));
-        part = createHash(type);
-        inPart = 0;
-      }
-    }
-  }
-  if (inPart > 0) parts.push(part.digest('hex'));
-  return { whole: whole.digest('hex'), parts };
 }
 
 /** Where an object's data comes from, e.g. "/home/me/dir/file" or "s3:bucket/key". */

@@ -7,12 +7,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as nfs from 'node:fs';
 import * as path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { THREAD_HASH_MIN } from '../../backends/local/hash-thread.js';
 import { startFaultProxy, type Fault, type FaultProxy, type ProxiedRequest } from '../servers/fault-proxy.js';
 import { s3Server } from '../helpers/s3.js';
 import { BIG_SIZE, NCLONE_MULTIPART, bigFile, makeBase, makeCli, removeBuckets, touch, uniqueBucket, type Cli } from './helpers-cli.js';
 import { runNclone, via } from './helpers-faults.js';
 
 const BIG = 'big.bin';
+/** Over THREAD_HASH_MIN: hashed on a thread of its own while its ranges are written. */
+const LARGE = 'large.bin';
 const STREAMS = ['--multi-thread-cutoff', '1Mi', '--multi-thread-streams', '4'];
 
 /** Every entry under root (temporary files included), relative, sorted. */
@@ -29,6 +33,8 @@ describe('multi-stream downloads', () => {
   let big: ReturnType<typeof bigFile>;
   /** What to do to a GET of the big object, by its Range header ('' for none) and attempt. */
   let rule: (range: string, attempt: number) => Fault | undefined = () => undefined;
+  let largeRule: (range: string) => Fault | undefined = () => undefined;
+  const large = randomBytes(THREAD_HASH_MIN + 4 * 1024 * 1024 + 3);
   const gets: string[] = [];
 
   beforeAll(async () => {
@@ -39,9 +45,11 @@ describe('multi-stream downloads', () => {
     nfs.mkdirSync(src);
     nfs.writeFileSync(path.join(src, BIG), big.data);
     await touch(path.join(src, BIG), { sec: big.sec, ns: big.ns });
+    nfs.writeFileSync(path.join(src, LARGE), large);
     const up = await cli.nclone('copy', src, `rgw:${bucket}`, ...NCLONE_MULTIPART);
     expect(up.code, up.stderr).toBe(0);
     proxy = await startFaultProxy(s3Server().endpoint, (req: ProxiedRequest) => {
+      if (req.method === 'GET' && req.path === `/${bucket}/${LARGE}`) return largeRule(String(req.headers.range ?? ''));
       if (req.method !== 'GET' || req.path !== `/${bucket}/${BIG}`) return undefined;
       const range = String(req.headers.range ?? '');
       gets.push(range);
@@ -117,4 +125,22 @@ describe('multi-stream downloads', () => {
     expect(r.stderr).toMatch(/big\.bin: corrupted on transfer: md5 hashes differ/);
     expect(everything(dst)).toEqual([]);
   });
+
+  it('a large object, hashed on a thread while its ranges are written: the exact bytes; a corrupted range still fails the MD5 check and leaves nothing', async () => {
+    const get = (dst: string) => runNclone(['copy', `rgw:${bucket}/${LARGE}`, dst, '--low-level-retries', '2', '--retries', '1', ...STREAMS], via(cli.env, proxy.endpoint), 120_000);
+    largeRule = () => undefined;
+    const dst = path.join(base, 'dst-large');
+    const r = await get(dst);
+    expect(r.code, r.stderr).toBe(0);
+    expect(everything(dst)).toEqual([LARGE]);
+    expect(nfs.readFileSync(path.join(dst, LARGE)).equals(large)).toBe(true);
+
+    largeRule = (range) => (range.startsWith('bytes=0-') ? undefined : { corrupt: 10 });
+    const bad = path.join(base, 'dst-large-corrupt');
+    nfs.mkdirSync(bad);
+    const r2 = await get(bad);
+    expect(r2.code).not.toBe(0);
+    expect(r2.stderr).toMatch(/large\.bin: corrupted on transfer: md5 hashes differ/);
+    expect(everything(bad)).toEqual([]);
+  }, 180_000);
 });
