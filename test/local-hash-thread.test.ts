@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as nfs from 'node:fs';
 import * as os from 'node:os';
+import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
 import { newFs } from '../backends/local/fs.js';
@@ -15,7 +16,7 @@ import { localBackend } from '../backends/local/index.js';
 import { FollowHasher, hashFileParts, hashThreadsStarted, THREAD_HASH_MIN } from '../backends/local/hash-thread.js';
 import { ConfigMap } from '../src/fs/configmap.js';
 import { hashParts } from '../src/fs/hash.js';
-import { isKind } from '../src/fs/errors.js';
+import { ExitCode, exitCodeFor, isKind, isNoRetry, isRetryable } from '../src/fs/errors.js';
 import type { Fs, Obj } from '../src/fs/types.js';
 
 const md5 = (b: Buffer) => createHash('md5').update(b).digest('hex');
@@ -56,7 +57,7 @@ describe('local hashing threads', () => {
     expect(got.parts).toEqual(partSums.slice(0, 3).concat(md5(data.subarray(3 * PART, 3 * PART + 1))));
   });
 
-  it('a file changed since it was listed (its mtime or its size) is a retryable error, not hashes of other data', async () => {
+  it('a file changed since it was listed (its mtime or its size) is an error, not hashes of other data; not retried against the same listing, but a new attempt may send it', async () => {
     const p = path.join(dir, 'changing.bin');
     nfs.writeFileSync(p, data);
     const obj = (await fs.newObject('changing.bin')) as Obj;
@@ -65,7 +66,10 @@ describe('local hashing threads', () => {
     const err = await obj.hashParts!('md5', PART).catch((e: unknown) => e);
     expect(isKind(err, 'other')).toBe(true);
     expect(String(err)).toMatch(/changed since it was listed/);
-    expect((err as { retry?: string }).retry).toBe('retryable');
+    // The per-file retry would compare with the same listing again; --retries lists again.
+    expect(isRetryable(err)).toBe(false);
+    expect(isNoRetry(err)).toBe(false);
+    expect(exitCodeFor(err)).toBe(ExitCode.uncategorized);
     // One byte more, the same (whole-second) mtime as listed.
     nfs.utimesSync(p, 1_600_000_000, 1_600_000_000);
     const obj2 = (await fs.newObject('changing.bin')) as Obj;
@@ -115,6 +119,34 @@ describe('local hashing threads', () => {
     } finally {
       nfs.closeSync(fd);
     }
+  });
+
+  it('no more following threads than the cores (at least 2): past that the writer hashes on the main thread', async () => {
+    const max = Math.max(2, availableParallelism());
+    const fd = nfs.openSync(path.join(dir, 'many.bin'), 'w+');
+    const running: FollowHasher[] = [];
+    try {
+      for (let i = 0; i < max; i++) running.push(FollowHasher.start(fd, ['md5'], 1)!);
+      expect(running.every((h) => h !== undefined)).toBe(true);
+      expect(FollowHasher.start(fd, ['md5'], 1)).toBeUndefined();
+      await running.pop()!.stop();
+      const again = FollowHasher.start(fd, ['md5'], 1);
+      expect(again).toBeDefined();
+      running.push(again!);
+    } finally {
+      await Promise.all(running.map((h) => h.stop()));
+      nfs.closeSync(fd);
+    }
+  });
+
+  it('a write that starts once abort has begun is refused (abort waits for the thread; the descriptor must not outlive it)', async () => {
+    const w = await fs.openWriterAt!({ remote: 'w/aborted.bin', size: data.length, modTime: 1_600_000_000_000_000_000n, hashes: { md5: md5(data) } });
+    await w.writeAt(data.subarray(0, 1024), 0);
+    const aborting = w.abort();
+    await expect(w.writeAt(data.subarray(1024, 2048), 1024)).rejects.toThrow(/already committed or aborted/);
+    await aborting;
+    await expect(w.commit()).rejects.toThrow(/already committed or aborted/);
+    expect(nfs.existsSync(path.join(dir, 'w/aborted.bin'))).toBe(false);
   });
 
   it('a large file written at offsets is hashed on a thread: right MD5 commits, wrong MD5 fails and leaves nothing', async () => {

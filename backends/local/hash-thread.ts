@@ -1,4 +1,6 @@
+import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import pLimit from 'p-limit';
 import type { HashType, Timestamp } from '../../src/fs/types.js';
 import { fsError } from '../../src/fs/errors.js';
 import { workerAvailable } from './worker.js';
@@ -21,9 +23,9 @@ export const THREAD_HASH_MIN = 32 * 1024 * 1024;
 
 // CommonJS, evaluated as the worker's script (as worker.ts's).
 // "file": read a file from its start to its end; the whole hash (partSize 0) or each
-// partSize piece's. Its size and mtime are taken before and after, so that a file changed
-// while it was read is seen. "follow": hash the file at fd in order, up to where the
-// main thread says it is written; "finish" asks for the digests.
+// partSize piece's. Its size, mtime, inode and ctime are taken before and after, so that a
+// file changed or replaced while it was read is seen. "follow": hash the file at fd in order,
+// up to where the main thread says it is written; "finish" asks for the digests.
 const SOURCE = `
 const { parentPort, workerData: job } = require('node:worker_threads');
 const fs = require('node:fs');
@@ -36,7 +38,8 @@ function failure(e) {
 
 function stamp(fd) {
   const st = fs.fstatSync(fd, { bigint: true });
-  return { size: Number(st.size), mtimeNs: st.mtimeNs };
+  // ctime can't be set back (utimes can't), so a rewrite that restored size and mtime shows in it.
+  return { size: Number(st.size), mtimeNs: st.mtimeNs, id: st.dev + ':' + st.ino + ':' + st.ctimeNs };
 }
 
 function wholeFile() {
@@ -106,6 +109,15 @@ export function hashThreadsStarted(): number {
   return started;
 }
 
+/**
+ * At most this many hashing threads at once: more than the cores only queue, and each is an
+ * isolate and a buffer. Read-aheads wait for a place; a download's follower that finds none
+ * leaves its hashing to the main thread (writer.ts).
+ */
+const MAX_THREADS = Math.max(2, availableParallelism());
+const fileJobs = pLimit(MAX_THREADS);
+let followers = 0;
+
 function startWorker(job: Record<string, unknown>): Worker | undefined {
   if (!workerAvailable()) return undefined;
   try {
@@ -117,17 +129,28 @@ function startWorker(job: Record<string, unknown>): Worker | undefined {
   }
 }
 
+interface Stamp {
+  size: number;
+  mtimeNs: Timestamp;
+  /** Device, inode and ctime: the same only while it is the same file, untouched. */
+  id: string;
+}
+
 interface FileAnswer {
   whole?: string;
   parts: string[];
   read: number;
-  before: { size: number; mtimeNs: Timestamp };
-  after: { size: number; mtimeNs: Timestamp };
+  before: Stamp;
+  after: Stamp;
   error?: unknown;
 }
 
 /** One "file" job to its end: its answer, or undefined when the thread failed or was stopped. */
 function runFile(job: { kind: 'file'; file: string; type: HashType; partSize: number }, signal?: AbortSignal): Promise<FileAnswer | undefined> {
+  return fileJobs(() => (signal?.aborted ? undefined : runThread(job, signal)));
+}
+
+function runThread(job: { kind: 'file'; file: string; type: HashType; partSize: number }, signal?: AbortSignal): Promise<FileAnswer | undefined> {
   const w = startWorker(job);
   if (!w) return Promise.resolve(undefined);
   return new Promise((resolve) => {
@@ -149,8 +172,8 @@ function runFile(job: { kind: 'file'; file: string; type: HashType; partSize: nu
 /**
  * The file's whole hash and each partSize piece's, read by two threads at once (one pass
  * each; the second mostly from the page cache the first fills). The file must be as it was
- * listed (size and mtime) before and after both reads: otherwise it changed while read and
- * the hashes could come from different data.
+ * listed (size and mtime) before and after both reads, and the same file untouched (inode
+ * and ctime) for both: otherwise the hashes could come from different data.
  */
 export async function hashFileParts(
   file: string,
@@ -163,10 +186,12 @@ export async function hashFileParts(
   if (signal?.aborted) throw abortError(signal);
   if (whole?.whole === undefined || parts === undefined) return undefined;
   // Times in µs: an object this run wrote holds its time so (times.ts).
-  const same = (s: { size: number; mtimeNs: Timestamp }) => s.size === listed.size && floorToMicros(s.mtimeNs) === floorToMicros(listed.mtime);
+  const same = (s: Stamp) => s.size === listed.size && floorToMicros(s.mtimeNs) === floorToMicros(listed.mtime) && s.id === whole.before.id;
   for (const a of [whole, parts]) {
     if (!same(a.before) || !same(a.after) || a.read !== listed.size) {
-      throw fsError('other', `${file}: changed since it was listed (size or modification time), not sent: try again`, { retry: 'retryable' });
+      // Not retried here: another attempt would compare with the same listing. A new run
+      // (or --retries, which lists again) sends what the file holds then.
+      throw fsError('other', `${file}: changed since it was listed (its size, modification time, inode or change time), not sent (the next run, or attempt of --retries, sends it)`);
     }
   }
   return { whole: whole.whole, parts: parts.parts };
@@ -199,8 +224,12 @@ export class FollowHasher {
   }
 
   static start(fd: number, types: HashType[], size: number): FollowHasher | undefined {
+    if (followers + fileJobs.activeCount >= MAX_THREADS) return undefined;
     const w = startWorker({ kind: 'follow', fd, types });
-    return w && new FollowHasher(w, size);
+    if (!w) return undefined;
+    followers++;
+    w.once('exit', () => followers--);
+    return new FollowHasher(w, size);
   }
 
   private fail(): void {
