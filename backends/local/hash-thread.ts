@@ -110,9 +110,10 @@ export function hashThreadsStarted(): number {
 }
 
 /**
- * At most this many hashing threads at once: more than the cores only queue, and each is an
- * isolate and a buffer. Read-aheads wait for a place; a download's follower that finds none
- * leaves its hashing to the main thread (writer.ts).
+ * Threads past the cores only queue, and each is an isolate and a buffer. Read-aheads run at
+ * most this many at once and wait for a place; a download's follower starts only while fewer
+ * than this many threads run, and otherwise leaves its hashing to the main thread (writer.ts).
+ * Followers already running don't hold read-aheads back, so the two together stay under twice it.
  */
 const MAX_THREADS = Math.max(2, availableParallelism());
 const fileJobs = pLimit(MAX_THREADS);
