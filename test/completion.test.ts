@@ -8,10 +8,10 @@
  * with zsh's compadd/_describe/_files replaced by functions that print what they were given.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NCLONE, cleanEnv, run } from './helpers/run.js';
 
 let base: string;
@@ -26,6 +26,8 @@ beforeAll(() => {
   writeFileSync(path.join(base, 'nclone.conf'), '[mybackup]\ntype = local\n\n[archive]\ntype = s3\nprovider = Ceph\n');
   env = cleanEnv(base, { PATH: `${path.join(base, 'bin')}:${process.env.PATH}`, NCLONE_CONFIG: path.join(base, 'nclone.conf') });
 });
+
+afterAll(() => rmSync(base, { recursive: true, force: true }));
 
 async function script(shell: string): Promise<string> {
   const r = await run(NCLONE, ['completion', shell], env, { timeoutMs: 30_000 });

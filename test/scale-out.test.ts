@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NCLONE, cleanEnv, run } from './helpers/run.js';
 import { s3Server, uniqueBucket } from './helpers/s3.js';
-import { makeBase, removeBuckets } from './s3/helpers-cli.js';
+import { makeBase, removeBases, removeBuckets } from './s3/helpers-cli.js';
 
 const DOC = readFileSync(new URL('../docs/scale-out.md', import.meta.url), 'utf8');
 
@@ -25,6 +25,7 @@ beforeAll(() => {
 
 afterAll(async () => {
   await removeBuckets(buckets);
+  removeBases();
 });
 
 /** A tree of n small files in a few directories; contents name the file. */

@@ -77,12 +77,20 @@ export function bigFile(p: string, seed: number): FileSpec {
   return { path: p, data, sec: T0 + 86_400, ns: 246813579 };
 }
 
-/** Ensures the compiled CLI is there and returns a private base directory. */
+const bases: string[] = [];
+
+/** Ensures the compiled CLI is there and returns a private base directory (removeBases removes it). */
 export function makeBase(label: string): string {
   if (!nfs.existsSync(new URL('../../dist/src/cli/main.js', import.meta.url))) throw new Error('dist/ is missing: run `npx tsc -p .` first');
   const base = nfs.mkdtempSync(path.join(os.tmpdir(), `nclone-s3-${label}-`));
+  bases.push(base);
   nfs.mkdirSync(path.join(base, 'home'));
   return base;
+}
+
+/** Removes every base directory this test file made, for its afterAll: they can hold hundreds of MiB. */
+export function removeBases(): void {
+  for (const b of bases.splice(0)) nfs.rmSync(b, { recursive: true, force: true });
 }
 
 export interface Cli {

@@ -20,7 +20,7 @@ import { NCLONE, run, type RunResult } from '../helpers/run.js';
 import { s3Server, s3Fs, rgwOptions } from '../helpers/s3.js';
 import { startFaultProxy, s3ErrorXml, type FaultProxy, type ProxiedRequest, type Fault } from '../servers/fault-proxy.js';
 import { dropBucket, observer } from './helpers-backend.js';
-import { makeBase, makeCli, touch, uniqueBucket, type Cli } from './helpers-cli.js';
+import { makeBase, makeCli, removeBases, touch, uniqueBucket, type Cli } from './helpers-cli.js';
 import { T1 } from '../conformance/helpers.js';
 
 const MiB = 1024 * 1024;
@@ -44,6 +44,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await proxy?.close();
   await dropBucket(bucket);
+  removeBases();
 });
 
 const isUploadPart = (r: ProxiedRequest) => r.method === 'PUT' && r.query.has('partNumber') && r.query.has('uploadId');

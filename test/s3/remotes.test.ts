@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { s3Server } from '../helpers/s3.js';
-import { expectCode, expectOk, lsLines, lslLines, putObject, removeBuckets, sortedLines, uniqueBucket } from './helpers-cli.js';
+import { expectCode, expectOk, lsLines, lslLines, putObject, removeBases, removeBuckets, sortedLines, uniqueBucket } from './helpers-cli.js';
 import { makeRgwUser, recordingServer, serverKeys } from './helpers-backend.js';
 import {
   FILES,
@@ -58,6 +58,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await removeBuckets(buckets);
+  removeBases();
 });
 
 /** ls, lsl and lsd of a remote path holding FILES, and lsd of the remote's root listing `bucket`. */
