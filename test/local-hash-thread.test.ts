@@ -8,7 +8,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as nfs from 'node:fs';
 import * as os from 'node:os';
-import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
 import { newFs } from '../backends/local/fs.js';
@@ -122,7 +121,7 @@ describe('local hashing threads', () => {
   });
 
   it('no more following threads than the cores (at least 2): past that the writer hashes on the main thread', async () => {
-    const max = Math.max(2, availableParallelism());
+    const max = Math.max(2, os.availableParallelism());
     const fd = nfs.openSync(path.join(dir, 'many.bin'), 'w+');
     const running: FollowHasher[] = [];
     try {

@@ -38,8 +38,9 @@ export class LocalWriterAt implements WriterAt {
   private hashed = 0;
   private pumping: Promise<void> | undefined;
   private failure: unknown;
+  /** The descriptor is closed. */
   private closed = false;
-  /** Set when commit or abort begins: no write may start after it (abort waits for the thread, and a write let in then could outlive the descriptor). */
+  /** Set when commit or abort begins (so always before closed): no write may start after it (abort waits for the thread, and a write let in then could outlive the descriptor). */
   private closing = false;
   /** Writes under way: the descriptor is closed only after them (its number could be reused by another file). */
   private readonly writing = new Set<Promise<unknown>>();
@@ -72,7 +73,7 @@ export class LocalWriterAt implements WriterAt {
   }
 
   async writeAt(data: Buffer, offset: number): Promise<void> {
-    if (this.closed || this.closing) throw fsError('other', `write ${this.target}: already committed or aborted`, { retry: 'retryable' });
+    if (this.closing) throw fsError('other', `write ${this.target}: already committed or aborted`, { retry: 'retryable' });
     const end = offset + data.length;
     if (offset < 0 || end > this.src.size) throw fsError('other', `${this.src.remote}: corrupted on transfer: a write at ${offset}..${end} is past the size ${this.src.size}`, { retry: 'retryable' });
     // Hashed from memory when it is the very next byte to hash and nothing is being read back.
@@ -138,7 +139,7 @@ export class LocalWriterAt implements WriterAt {
   }
 
   async commit(): Promise<Obj> {
-    if (this.closed || this.closing) throw fsError('other', `write ${this.target}: already committed or aborted`, { retry: 'retryable' });
+    if (this.closing) throw fsError('other', `write ${this.target}: already committed or aborted`, { retry: 'retryable' });
     this.closing = true;
     try {
       while (this.writing.size > 0) await Promise.allSettled([...this.writing]);
