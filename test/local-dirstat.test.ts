@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIR, FILE, GONE, OTHER, statDir } from '../backends/local/dirstat.js';
+import { workerReady } from '../backends/local/worker.js';
 import { childEnv, nclone } from './cli/run.js';
 
 let root = '';
@@ -16,6 +17,8 @@ let home = '';
 const BAD = Buffer.from([0x62, 0x61, 0x64, 0xff, 0x2e, 0x74, 0x78, 0x74]); // "bad\xff.txt"
 
 beforeAll(async () => {
+  // What the worker answers is under test: wait for it (a request before it runs goes the ordinary way).
+  expect(await workerReady()).toBe(true);
   root = await fsp.mkdtemp(path.join(tmpdir(), 'nclone-dirstat-'));
   home = await fsp.mkdtemp(path.join(tmpdir(), 'nclone-dirstat-home-'));
   const t = path.join(root, 'tree');

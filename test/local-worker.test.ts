@@ -17,12 +17,15 @@ import type { Fs } from '../src/fs/types.js';
 import { localBackend } from '../backends/local/index.js';
 import { newFs } from '../backends/local/fs.js';
 import { SMALL_FILE } from '../backends/local/object.js';
+import { workerReady } from '../backends/local/worker.js';
 import { childEnv, nclone } from './cli/run.js';
 
 let base = '';
 let n = 0;
 
 beforeAll(async () => {
+  // What the worker does is under test: wait for it (a request before it runs goes the ordinary way).
+  expect(await workerReady()).toBe(true);
   base = await fsp.mkdtemp(path.join(tmpdir(), 'nclone-worker-'));
 });
 afterAll(async () => {

@@ -16,6 +16,11 @@ import { Worker } from 'node:worker_threads';
  * If the worker cannot start or dies, every call from then on (and every call waiting) is
  * answered "undefined" and the callers take the ordinary asynchronous path. So does
  * NCLONE_LOCAL_WORKER=0 (docs/performance.md).
+ *
+ * Until the worker is running, calls are answered "undefined" at once too: the first call
+ * starts it, and nothing waits for the some 50 ms a thread takes to start. A run with little
+ * to do (ls of a small directory, a no-op of a few files) is over on the ordinary path by
+ * then; a larger one moves to the worker as soon as it is up.
  */
 
 // CommonJS, evaluated as the worker's script: no file to find beside the compiled module.
@@ -141,6 +146,11 @@ export function workerError(e: NonNullable<Answer['error']>): NodeJS.ErrnoExcept
 }
 
 let worker: Worker | undefined;
+/** The worker is running its script: requests sent now are answered without waiting for it to start. */
+let running = false;
+/** Settled when the worker is running (true) or will never be (false): see workerReady. */
+let started: Promise<boolean> | undefined;
+let settleStarted: ((up: boolean) => void) | undefined;
 /** Requests sent and not yet answered: the worker is referenced (keeps the process up) only while there are some. */
 let busy = 0;
 let unavailable = process.env.NCLONE_LOCAL_WORKER === '0' || process.env.NCLONE_LOCAL_LIST_WORKER === '0';
@@ -154,6 +164,8 @@ export function workerAvailable(): boolean {
 
 function giveUp(): void {
   unavailable = true;
+  running = false;
+  settleStarted?.(false);
   void worker?.terminate().catch(() => undefined);
   worker = undefined;
   const waiting = [...pending.values()];
@@ -174,7 +186,10 @@ function getWorker(): Worker | undefined {
     giveUp();
     return undefined;
   }
-  worker.unref();
+  worker.once('online', () => {
+    running = true;
+    settleStarted?.(true);
+  });
   worker.on('message', (a: Answer) => {
     const settle = pending.get(a.id);
     if (!settle) return;
@@ -184,6 +199,9 @@ function getWorker(): Worker | undefined {
   });
   worker.on('error', giveUp);
   worker.on('exit', giveUp);
+  // After the listeners: a 'message' listener refs the worker's port again. Unreferenced, a
+  // worker no request is waiting on (one still starting, say) does not keep the process up.
+  worker.unref();
   return worker;
 }
 
@@ -197,7 +215,7 @@ function done(): void {
  */
 export function ask(request: Record<string, unknown>, signal?: AbortSignal): Promise<Answer | undefined> {
   const w = signal?.aborted ? undefined : getWorker();
-  if (!w) return Promise.resolve(undefined);
+  if (!w || !running) return Promise.resolve(undefined);
   const id = nextId++;
   return new Promise<Answer | undefined>((resolve) => {
     const ids = signal && watch(signal);
@@ -209,6 +227,27 @@ export function ask(request: Record<string, unknown>, signal?: AbortSignal): Pro
     if (busy++ === 0) w.ref();
     w.postMessage({ ...request, id });
   });
+}
+
+/**
+ * Starts the worker if it is not started; true once it is running and takes requests, false
+ * when it is off or could not start. For what must go through the worker from its first
+ * request (the tests of what it answers).
+ */
+export function workerReady(): Promise<boolean> {
+  const w = getWorker();
+  if (!w) return Promise.resolve(false);
+  if (running) return Promise.resolve(true);
+  if (!started) {
+    // Referenced while waited for, as a request is: an unreferenced worker that is starting
+    // would let the process end with the wait unsettled.
+    if (busy++ === 0) w.ref();
+    started = new Promise<boolean>((resolve) => (settleStarted = resolve)).then((up) => {
+      done();
+      return up;
+    });
+  }
+  return started;
 }
 
 /**
