@@ -19,6 +19,10 @@ export class Harness {
     this.env = { ...process.env, RCLONE_CONFIG: conf, NCLONE_CONFIG: conf, AWS_EC2_METADATA_DISABLED: 'true', TZ: 'UTC', XDG_CACHE_HOME: path.join(base, 'cache'), RCLONE_CACHE_DIR: path.join(base, 'cache', 'rclone') };
     // rclone fails even over http when AWS_CA_BUNDLE is set (test/servers/README.md).
     delete this.env.AWS_CA_BUNDLE;
+    // Node reads the file NODE_EXTRA_CA_CERTS names at every start, TLS or not: on this project's
+    // machine (where it names the system bundle) that is 40 ms of CPU per process, for nclone
+    // and for the bare `node -e 0` alike, and nothing here speaks TLS.
+    delete this.env.NODE_EXTRA_CA_CERTS;
     for (const k of Object.keys(this.env)) if (/^(RCLONE|NCLONE)_/.test(k) && !/^(RCLONE|NCLONE)_CONFIG$|_CACHE_DIR$/.test(k)) delete this.env[k];
     if (rgw) {
       this.remote('bench', rgw.accessKeyId, rgw.secretAccessKey);
