@@ -233,6 +233,11 @@ export function ask(request: Record<string, unknown>, signal?: AbortSignal): Pro
   });
 }
 
+/** Starts the worker, if it is on and not started, without waiting for it. */
+export function startWorker(): void {
+  getWorker();
+}
+
 /**
  * Starts the worker if it is not started; true once it is running and takes requests, false
  * when it is off or could not start. For what must go through the worker from its first
