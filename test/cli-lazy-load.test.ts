@@ -4,9 +4,10 @@
  * the other commands; minimatch loads only for include/exclude/filter patterns and NaCl only
  * for an encrypted config file. Not a timing test: the child runs with a module hook that records
  * every module resolved through import (ESM) and, at exit, every module in require's cache
- * (CJS, which is how the AWS SDK and commander load), so a module loaded any way is seen.
+ * (CJS, which is how the AWS SDK loads), so a module loaded any way is seen. bin/nclone runs the
+ * bundle (scripts/bundle.mjs): each of its files stands for the modules its meta.json lists.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -64,19 +65,25 @@ afterAll(() => rmSync(base, { recursive: true, force: true }));
 let runs = 0;
 
 /** Runs nclone under the recording hook; the modules it loaded, as paths below the repository (or node:... URLs). */
-async function loadedBy(...args: string[]): Promise<{ stdout: string; modules: string[] }> {
+async function loadedBy(...args: string[]): Promise<{ stdout: string; modules: string[]; files: string[] }> {
   return loadedWith({}, ...args);
 }
 
-async function loadedWith(extraEnv: Record<string, string>, ...args: string[]): Promise<{ stdout: string; modules: string[] }> {
+async function loadedWith(extraEnv: Record<string, string>, ...args: string[]): Promise<{ stdout: string; modules: string[]; files: string[] }> {
   const record = path.join(base, `modules-${++runs}.txt`);
   writeFileSync(record, '');
   const r = await run('node', ['--import', pathToFileURL(preload).href, NCLONE, ...args], { ...env, ...extraEnv, LAZY_LOAD_RECORD: record }, { timeoutMs: 60_000 });
   expect(r.stderr).toBe('');
   expect(r.code).toBe(0);
-  const modules = [...new Set(readFileSync(record, 'utf8').split('\n').filter(Boolean))].map((u) => (u.startsWith(ROOT) ? u.slice(ROOT.length) : u));
-  return { stdout: r.stdout, modules };
+  const loaded = [...new Set(readFileSync(record, 'utf8').split('\n').filter(Boolean))].map((u) => (u.startsWith(ROOT) ? u.slice(ROOT.length) : u));
+  // bin/nclone runs the bundle (scripts/bundle.mjs): a file of it stands for the compiled
+  // modules and packages it holds, which its meta.json lists.
+  const modules = loaded.flatMap((m) => (m.startsWith('dist/bundle/') ? [m, ...(BUNDLE[m.slice('dist/bundle/'.length)] ?? [])] : [m]));
+  return { stdout: r.stdout, modules: [...new Set(modules)], files: loaded };
 }
+
+/** The bundle's files, each with the compiled modules and packages it holds. */
+const BUNDLE = JSON.parse(readFileSync(path.resolve(__dirname, '../dist/bundle/meta.json'), 'utf8')) as Record<string, string[]>;
 
 /** What a start-up must not load unless the command needs it. */
 const HEAVY = [/node_modules\/@aws-sdk\//, /node_modules\/@smithy\//, /node_modules\/inquirer\//, /node_modules\/@inquirer\//, /^dist\/src\/sync\//, /^dist\/src\/march\//, /^dist\/src\/config\/wizard\//];
@@ -92,10 +99,36 @@ function matching(modules: string[], patterns: RegExp[]): string[] {
 }
 
 describe('start-up loads only what the command uses', () => {
+  it('runs the bundle, made from the compiled tree', async () => {
+    const { files } = await loadedBy('version');
+    expect(files).toContain('dist/bundle/main.js');
+    expect(files.filter((f) => f.startsWith('dist/') && !f.startsWith('dist/bundle/'))).toEqual([]);
+    expect(BUNDLE['main.js']).toContain('dist/src/cli/main.js');
+  });
+
+  it('runs the compiled tree instead of a bundle older than it (tsc alone since the last build)', async () => {
+    // A copy of the package, so that the mtimes changed here are no other test's.
+    const copy = path.join(base, 'package');
+    mkdirSync(copy);
+    for (const part of ['bin', 'dist', 'package.json']) cpSync(path.resolve(__dirname, '..', part), path.join(copy, part), { recursive: true });
+    symlinkSync(path.resolve(__dirname, '../node_modules'), path.join(copy, 'node_modules'));
+    const hourAgo = Date.now() / 1000 - 3600;
+    utimesSync(path.join(copy, 'dist/bundle/main.js'), hourAgo, hourAgo);
+    const record = path.join(base, 'modules-stale.txt');
+    writeFileSync(record, '');
+    const r = await run('node', ['--import', pathToFileURL(preload).href, path.join(copy, 'bin/nclone'), 'version'], { ...env, LAZY_LOAD_RECORD: record }, { timeoutMs: 60_000 });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^nclone v\d/);
+    const copyRoot = pathToFileURL(copy).href + '/';
+    const files = readFileSync(record, 'utf8').split('\n').filter((u) => u.startsWith(copyRoot)).map((u) => u.slice(copyRoot.length));
+    expect(files).toContain('dist/src/cli/main.js');
+    expect(files.filter((f) => f.startsWith('dist/bundle/'))).toEqual([]);
+  });
+
   it('nclone version: no backend, no config file code, no other command', async () => {
     const { stdout, modules } = await loadedBy('version');
     expect(stdout).toMatch(/^nclone v\d/);
-    // The recorder sees both ways modules load: an ESM import of the command and commander (CJS).
+    // The command's module and commander, both in the bundle now: seen through its meta.json.
     expect(modules).toContain('dist/src/commands/version.js');
     expect(modules).toContain('node_modules/commander/index.js');
     expect(matching(modules, [...HEAVY, S3_IMPLEMENTATION, /^dist\/backends\/local\/(?!index\.js$)/, /^dist\/src\/commands\/(?!version\.js$)/])).toEqual([]);
