@@ -104,7 +104,8 @@ describe('a listing made on the worker thread', () => {
   for (const flags of [[], ['--links'], ['--copy-links'], ['--skip-links']]) {
     it(`is the ordinary listing, entries, messages and exit code alike (lsjson -R ${flags.join(' ')})`, async () => {
       const run = (worker: string) => nclone(['lsjson', '-R', '--no-mimetype', ...flags, path.join(root, 'tree')], { env: childEnv(home, { NCLONE_LOCAL_WORKER: worker }) });
-      const [on, off] = await Promise.all([run('1'), run('0')]);
+      // 'all': the child's first listings too (by default the first few don't wait for the worker).
+      const [on, off] = await Promise.all([run('all'), run('0')]);
       const entries = (out: string) => (JSON.parse(out) as { Path: string }[]).sort((a, b) => (a.Path < b.Path ? -1 : 1));
       expect(entries(on.stdout)).toEqual(entries(off.stdout));
       const messages = (err: string) => err.split('\n').map((l) => l.replace(/^\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d /, '')).sort();

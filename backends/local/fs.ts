@@ -15,7 +15,7 @@ import { abortError, checkSignal, mapError } from './errors.js';
 import { cleanupTree, forgetSwept, isTempName, registerTemp, sweepDir, sweepOnce, tempName, unregisterTemp } from './tempfiles.js';
 import { decodeName, localPath } from './encoding.js';
 import { DIR, FILE, GONE, statDir, type DirStats } from './dirstat.js';
-import { ask, startWorker, workerError, workerAvailable } from './worker.js';
+import { ask, workerError, workerAvailable } from './worker.js';
 import { escapeControls, quoteName } from '../../src/lib/escape.js';
 
 export const LINK_SUFFIX = '.rclonelink';
@@ -42,9 +42,6 @@ export async function newFs(name: string, root: string, config: ConfigMap): Prom
     skipLinks: config.bool('skip_links'),
   };
   const abs = path.resolve(root);
-  // Started now, the worker thread comes up on another core while the command loads what it
-  // runs (the sync engine, say) rather than when the first listing asks for it.
-  startWorker();
   // A root that names a file gives an Fs at its parent plus the file's name (rclone's ErrorIsFile).
   const st = await fsp.stat(abs).catch(() => undefined);
   if (st?.isFile()) return { fs: new LocalFs(name, path.dirname(abs), options), file: decodeName(path.basename(abs)) };

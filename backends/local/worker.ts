@@ -17,11 +17,13 @@ import { Worker } from 'node:worker_threads';
  * answered "undefined" and the callers take the ordinary asynchronous path. So does
  * NCLONE_LOCAL_WORKER=0 (docs/performance.md).
  *
- * While the worker starts (some 50 ms), the first few calls are answered "undefined" at once
- * too: a run with little to do (ls of a small directory, cat of a small file) is over on the
- * ordinary path without waiting for the thread. The calls after those wait for it: answering
- * every call the ordinary way until the worker ran made a no-op sync of 10,000 local files
- * slower (0.47 to 0.59 s, 0.62 to 0.87 s of CPU), the early listings being the costly kind.
+ * The first few calls are answered "undefined" too, and the worker starts at the call after
+ * them: a run with little to do (touch, cat of a small file, ls of a small directory) never
+ * starts the thread, whose start (some 50 ms) it would wait for, at exit if not before.
+ * The calls from then on wait for it. Starting it at the first call, or when a local path
+ * is opened, made such runs 10-40 ms slower and larger ones no faster; answering every call
+ * the ordinary way until the worker ran made a no-op sync of 10,000 local files slower (0.47
+ * to 0.59 s, 0.62 to 0.87 s of CPU), the early listings being the costly kind.
  */
 
 // CommonJS, evaluated as the worker's script: no file to find beside the compiled module.
@@ -149,8 +151,11 @@ export function workerError(e: NonNullable<Answer['error']>): NodeJS.ErrnoExcept
 let worker: Worker | undefined;
 /** The worker is running its script. */
 let running = false;
-/** Calls answered the ordinary way while the worker starts (see above). */
-export const EARLY = 4;
+/**
+ * Calls answered the ordinary way before the worker starts (see above); none with
+ * NCLONE_LOCAL_WORKER=all, where every call goes to the worker (to compare the two paths).
+ */
+export const EARLY = process.env.NCLONE_LOCAL_WORKER === 'all' ? 0 : 4;
 let early = 0;
 /** Settled when the worker is running (true) or will never be (false): see workerReady. */
 let started: Promise<boolean> | undefined;
@@ -218,8 +223,9 @@ function done(): void {
  * can't take it or died, or (only for requests given a signal) the signal fired first.
  */
 export function ask(request: Record<string, unknown>, signal?: AbortSignal): Promise<Answer | undefined> {
-  const w = signal?.aborted ? undefined : getWorker();
-  if (!w || (!running && early++ < EARLY)) return Promise.resolve(undefined);
+  if (signal?.aborted || (!worker && early++ < EARLY)) return Promise.resolve(undefined);
+  const w = getWorker();
+  if (!w) return Promise.resolve(undefined);
   const id = nextId++;
   return new Promise<Answer | undefined>((resolve) => {
     const ids = signal && watch(signal);
@@ -231,11 +237,6 @@ export function ask(request: Record<string, unknown>, signal?: AbortSignal): Pro
     if (busy++ === 0) w.ref();
     w.postMessage({ ...request, id });
   });
-}
-
-/** Starts the worker, if it is on and not started, without waiting for it. */
-export function startWorker(): void {
-  getWorker();
 }
 
 /**
