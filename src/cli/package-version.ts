@@ -5,14 +5,15 @@ import { readFileSync } from 'node:fs';
  * from the bundle (dist/bundle/) and three from the compiled module (dist/src/cli/).
  */
 export function packageVersion(): string {
+  // dist/ has no package.json of its own: the first one found is the package's.
   for (const up of ['../../', '../../../']) {
-    let pkg: { name?: string; version?: string };
+    let pkg: { version?: unknown };
     try {
       pkg = JSON.parse(readFileSync(new URL(`${up}package.json`, import.meta.url), 'utf8')) as typeof pkg;
     } catch {
       continue;
     }
-    if (pkg.name === 'nclone' && typeof pkg.version === 'string') return pkg.version;
+    if (typeof pkg.version === 'string') return pkg.version;
   }
   throw new Error("nclone's package.json is not beside its code: reinstall it (npm ci)");
 }
