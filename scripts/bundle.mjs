@@ -29,6 +29,8 @@ const result = await build({
   // The CommonJS packages taken in call require (for node: modules), which ES modules lack.
   banner: { js: "import { createRequire as __ncloneRequire } from 'node:module';\nconst require = __ncloneRequire(import.meta.url);" },
   chunkNames: 'chunk-[hash]',
+  // Through tsc's own maps back to the .ts sources, for NODE_OPTIONS=--enable-source-maps.
+  sourcemap: true,
   metafile: true,
   logLevel: 'warning',
 });
