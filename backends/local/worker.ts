@@ -219,8 +219,9 @@ function done(): void {
 }
 
 /**
- * Sends a request to the worker; resolves with its answer, or undefined when the worker
- * can't take it or died, or (only for requests given a signal) the signal fired first.
+ * Sends a request to the worker; resolves with its answer, or undefined when it is one of
+ * the first EARLY (the worker not started), the worker can't take it or died, or (only for
+ * requests given a signal) the signal fired first.
  */
 export function ask(request: Record<string, unknown>, signal?: AbortSignal): Promise<Answer | undefined> {
   if (signal?.aborted || (!worker && early++ < EARLY)) return Promise.resolve(undefined);
