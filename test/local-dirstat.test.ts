@@ -17,7 +17,7 @@ let home = '';
 const BAD = Buffer.from([0x62, 0x61, 0x64, 0xff, 0x2e, 0x74, 0x78, 0x74]); // "bad\xff.txt"
 
 beforeAll(async () => {
-  // What the worker answers is under test: wait for it (a request before it runs goes the ordinary way).
+  // What the worker answers is under test: start it and wait (by default the first few requests go the ordinary way).
   expect(await workerReady()).toBe(true);
   root = await fsp.mkdtemp(path.join(tmpdir(), 'nclone-dirstat-'));
   home = await fsp.mkdtemp(path.join(tmpdir(), 'nclone-dirstat-home-'));

@@ -24,7 +24,7 @@ let base = '';
 let n = 0;
 
 beforeAll(async () => {
-  // What the worker does is under test: wait for it (a request before it runs goes the ordinary way).
+  // What the worker does is under test: start it and wait (by default the first few requests go the ordinary way).
   expect(await workerReady()).toBe(true);
   base = await fsp.mkdtemp(path.join(tmpdir(), 'nclone-worker-'));
 });
