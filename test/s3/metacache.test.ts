@@ -12,6 +12,7 @@ import * as nfs from 'node:fs';
 import * as path from 'node:path';
 import { expectOk, headObject, makeBase, makeCli, removeBuckets, sortedLines, T0, touch, uniqueBucket, writeTree, type Cli, type FileSpec } from './helpers-cli.js';
 import type { RunResult } from '../helpers/run.js';
+import { DATE_LAG_S } from '../../backends/s3/metacache.js';
 
 const buckets: string[] = [];
 const bases: string[] = [];
@@ -143,9 +144,13 @@ function shardsByDir(cache: string): Map<string, string> {
   return out;
 }
 
-/** Waits until the clock is in a later whole second than `t`: the RGW (same clock) then stamps later changes after nclone's recorded window. */
-async function nextSecond(t: number): Promise<void> {
-  const wait = (Math.floor(t / 1000) + 1) * 1000 + 50 - Date.now();
+/**
+ * Waits until the clock is two whole seconds past `t`'s: the RGW (same clock) then stamps
+ * later changes after nclone's recorded window, which ends a second after the upload
+ * answer's Date second (DATE_LAG_S).
+ */
+async function pastUploadWindow(t: number): Promise<void> {
+  const wait = (Math.floor(t / 1000) + 1 + DATE_LAG_S) * 1000 + 50 - Date.now();
   if (wait > 0) await new Promise((r) => setTimeout(r, wait));
 }
 
@@ -187,11 +192,11 @@ describe('S3 metadata cache against the RGW', () => {
   // second of the upload's answer has passed), and changed at once after a resync pinned
   // the listing's exact times.
   for (const pinned of [false, true]) {
-    it(`an object re-timed in place by rclone and one overwritten with the same size are both detected (${pinned ? 'pinned entries, changed at once' : 'upload windows, changed a second later'})`, async () => {
+    it(`an object re-timed in place by rclone and one overwritten with the same size are both detected (${pinned ? 'pinned entries, changed at once' : 'upload windows, changed after them'})`, async () => {
       const s = await setup(pinned ? 'other-pin' : 'other-win');
       await sync(s);
       if (pinned) expect(await noop(s)).toEqual([]);
-      else await nextSecond(Date.now());
+      else await pastUploadWindow(Date.now());
       const [retimed, overwritten] = [s.files[4]!, s.files[5]!];
 
       // rclone touch of an existing object rewrites its metadata with a copy onto itself: same size and ETag.

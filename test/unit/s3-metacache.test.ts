@@ -81,7 +81,7 @@ describe('S3 metadata cache', () => {
     expect(await c.lookup('d/x', 10, ETAG, T)).toBeDefined();
   });
 
-  it("trusts nclone's own upload only up to the answer's Date second, then pins the listed time", async () => {
+  it("trusts nclone's own upload only up to the second after the answer's Date second, then pins the listed time", async () => {
     const date = SEC + 2000; // the answer's Date header: whole seconds
     let c = open();
     const put = { size: 10, etag: ETAG, serverDateMs: date, mtime: MTIME, md5: MD5 };
@@ -89,8 +89,11 @@ describe('S3 metadata cache', () => {
     c.recordPut('d/b', put);
     c.recordPut('d/c', put);
     c.recordPut('d/d', { ...put, notBeforeMs: SEC - 60_000 });
-    // Any later change by another tool has a LastModified at or after the Date second.
-    expect(await c.lookup('d/a', 10, ETAG, date + 1000)).toBeUndefined();
+    c.recordPut('d/e', put);
+    // A change by another tool two seconds after the Date second is not ours.
+    expect(await c.lookup('d/a', 10, ETAG, date + 2000)).toBeUndefined();
+    // The RGW's Date can be the second before the object's LastModified (measured): ours.
+    expect(await c.lookup('d/e', 10, ETAG, date + 1000 + 2)).toBeDefined();
     // Before the window (a version older than the upload) is not ours either.
     expect(await c.lookup('d/a', 10, ETAG, date - 2000)).toBeUndefined();
     // ...unless the caller said the upload began that early (a multipart upload).
