@@ -1,5 +1,5 @@
 import * as http from 'node:http';
-import * as https from 'node:https';
+import type * as https from 'node:https';
 import { readFileSync } from 'node:fs';
 import { format } from 'node:util';
 import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
@@ -80,7 +80,7 @@ const ANONYMOUS: Pick<S3ClientConfig, 'httpAuthSchemes' | 'httpAuthSchemeProvide
  * Certificates are checked against the system's authorities, or those of --ca-cert (else
  * AWS_CA_BUNDLE, honoured as other AWS tools do); --no-check-certificate turns it off.
  */
-function httpsAgent(s: ClientSettings): https.Agent {
+function httpsAgent(s: ClientSettings, tls: typeof https): https.Agent {
   const files = s.globals.caCert.length ? s.globals.caCert.map((f) => ({ f, from: '--ca-cert' })) : s.env.AWS_CA_BUNDLE ? [{ f: s.env.AWS_CA_BUNDLE, from: 'AWS_CA_BUNDLE' }] : [];
   const ca = files.map(({ f, from }) => {
     try {
@@ -89,7 +89,7 @@ function httpsAgent(s: ClientSettings): https.Agent {
       throw fsError('config', `can't read ${from} ${f}: ${(err as Error).message}`);
     }
   });
-  return new https.Agent({ keepAlive: true, maxSockets: s.maxSockets, ca: ca.length ? ca : undefined, rejectUnauthorized: !s.globals.noCheckCertificate });
+  return new tls.Agent({ keepAlive: true, maxSockets: s.maxSockets, ca: ca.length ? ca : undefined, rejectUnauthorized: !s.globals.noCheckCertificate });
 }
 
 /**
@@ -132,7 +132,9 @@ export async function makeClient(s: ClientSettings): Promise<Made> {
   const endpoint = normalizeEndpoint(s.endpoint);
   // One pool of connections for the SDK and the direct path.
   const httpAgent = new http.Agent({ keepAlive: true, maxSockets: s.maxSockets });
-  const tlsAgent = endpoint?.startsWith('http://') ? undefined : httpsAgent(s);
+  // node:https (and TLS with it) costs some 5 ms to load: only for an endpoint that needs it.
+  const tls = endpoint?.startsWith('http://') ? undefined : await import('node:https');
+  const tlsAgent = tls && httpsAgent(s, tls);
   if (mode === 'anonymous' && s.v2Auth) logNotice(undefined, 'v2_auth has no effect on anonymous requests');
   let made: Promise<SdkHandle> | undefined;
   let client: S3Client | undefined;
@@ -148,6 +150,7 @@ export async function makeClient(s: ClientSettings): Promise<Made> {
           credentials: mode === 'anonymous' ? undefined : provider,
           v2Auth: s.v2Auth,
           agent: tlsAgent ?? httpAgent,
+          request: tls?.request,
           timeoutMs: s.globals.timeoutMs,
           conTimeoutMs: s.globals.conTimeoutMs,
         });

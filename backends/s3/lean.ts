@@ -1,5 +1,5 @@
 import * as http from 'node:http';
-import * as https from 'node:https';
+import type * as https from 'node:https';
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import aws4 from 'aws4';
 import type { AwsCredentialIdentity, HttpRequest } from '@smithy/types';
@@ -28,6 +28,8 @@ export interface LeanSettings {
   credentials?: () => Promise<AwsCredentialIdentity>;
   v2Auth: boolean;
   agent: http.Agent | https.Agent;
+  /** https.request for an https endpoint (the caller loads node:https only then); default http.request. */
+  request?: typeof http.request;
   timeoutMs: number;
   conTimeoutMs: number;
 }
@@ -41,10 +43,11 @@ export interface LeanRequestOptions {
 const MAX_XML = 64 * 1024 * 1024;
 
 export class LeanS3 {
-  private readonly transport: typeof http | typeof https;
+  private readonly request: typeof http.request;
 
   constructor(private readonly s: LeanSettings) {
-    this.transport = s.endpoint.protocol === 'https:' ? https : http;
+    if (s.endpoint.protocol === 'https:' && !s.request) throw new Error('LeanS3: an https endpoint needs settings.request (https.request)');
+    this.request = s.request ?? http.request;
   }
 
   /** Whether this path can send op with this input exactly as the SDK would; else the SDK sends it. */
@@ -118,7 +121,7 @@ export class LeanS3 {
     }
     let answer: IncomingMessage | undefined;
     return new Promise<IncomingMessage>((resolve, reject) => {
-      const req = this.transport.request({
+      const req = this.request({
         agent: this.s.agent as http.Agent,
         method,
         hostname: hostname.replace(/^\[|\]$/g, ''),
