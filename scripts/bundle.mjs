@@ -15,6 +15,21 @@ const outdir = `${root}dist/bundle`;
 const TAKEN_IN = ['commander', 'aws4', '@aws-sdk/xml-builder'];
 const { dependencies } = JSON.parse(readFileSync(`${root}package.json`, 'utf8'));
 
+// commander requires node:child_process at load for executable subcommands, which nclone has
+// none of; loading it costs every run a few ms. Its one use (spawn) reaches it on first call.
+const lazyChildProcess = {
+  name: 'commander-lazy-child-process',
+  setup(b) {
+    b.onResolve({ filter: /^node:child_process$/ }, (args) =>
+      /[\\/]node_modules[\\/]commander[\\/]/.test(args.importer) ? { path: 'child_process', namespace: 'lazy' } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'lazy' }, () => ({
+      contents: "module.exports = { get spawn() { return require('node:child_process').spawn; } };",
+      loader: 'js',
+    }));
+  },
+};
+
 rmSync(outdir, { recursive: true, force: true });
 const result = await build({
   absWorkingDir: root,
@@ -32,6 +47,7 @@ const result = await build({
   // Through tsc's own maps back to the .ts sources, for NODE_OPTIONS=--enable-source-maps.
   sourcemap: true,
   metafile: true,
+  plugins: [lazyChildProcess],
   logLevel: 'warning',
 });
 const holds = {};

@@ -1,15 +1,11 @@
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promises as fsp, constants as fsc } from 'node:fs';
 import * as path from 'node:path';
-import { promisify } from 'node:util';
 import { fsError } from '../fs/errors.js';
 import type { Env } from './config.js';
 import { isEncrypted } from './encrypted.js';
 import { ConfigDocument, ConfigSyntaxError } from './document.js';
 import { processAlive } from '../lib/process.js';
-
-const execFileP = promisify(execFile);
 
 /** Where the password of an encrypted config comes from. */
 export interface PasswordSource {
@@ -32,7 +28,9 @@ export async function configPassword(src: PasswordSource, file: string): Promise
   if (src.passwordCommand) {
     let out: string;
     try {
-      out = (await execFileP('/bin/sh', ['-c', src.passwordCommand])).stdout;
+      // Loaded here only: node:child_process costs a few ms at every start otherwise.
+      const [{ execFile }, { promisify }] = await Promise.all([import('node:child_process'), import('node:util')]);
+      out = (await promisify(execFile)('/bin/sh', ['-c', src.passwordCommand])).stdout;
     } catch (err) {
       throw fsError('config', `--password-command failed: ${String((err as Error).message).split('\n')[0]}`);
     }

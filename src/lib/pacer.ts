@@ -49,7 +49,7 @@ export interface CallOptions {
  */
 export class Pacer {
   private sleepMs = 0;
-  /** When the last request started (performance.now() ms: immune to clock steps). */
+  /** When the last request started (monotonic ms: immune to clock steps). */
   private lastStart = -Infinity;
   /** Nothing starts before this: what a Retry-After asked. */
   private notBefore = 0;
@@ -140,7 +140,8 @@ export class Pacer {
 /** The longest Retry-After obeyed: a server asking for more is waited on this long. */
 const MAX_RETRY_AFTER_MS = 5 * 60_000;
 
-const now = () => performance.now();
+// Not performance.now(): its first use loads perf_hooks, a millisecond or two of every start.
+const now = () => Number(process.hrtime.bigint()) / 1e6;
 
 /**
  * --tpslimit: at most `rate` requests a second over every remote, with up to `burst` at once
