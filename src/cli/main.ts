@@ -10,6 +10,59 @@ import { reportFatal, restoreTerminal, runCommand, watchStdout } from './runner.
 import { writeTerminal } from '../lib/log.js';
 import { commandHelp, helpTopic, mainHelp } from './help.js';
 
+/** Which program flags to build: every one (undefined), or those a test accepts by long name and short letter. */
+type FlagFilter = ((long: string, short?: string) => boolean) | undefined;
+
+/**
+ * The flags a command line names. Commander builds some 250 options (every global flag and
+ * every --<backend>-<option>) in about 5 ms of each run's start, and an option the line does
+ * not name changes nothing in its parse: nclone gives commander no defaults. So only the
+ * named ones are built, except when the line asks for help (its pages list them all) or names
+ * something that is no flag (commander's error then suggests the nearest one of them all).
+ */
+export function namedFlags(argv: string[], commands: CommandDef[] = []): FlagFilter {
+  // Commander's own --version, and the commands' own flags (built with their command).
+  const longs = new Set<string>(['version']);
+  const shorts = new Set<string>(['V']);
+  const addSpecs = (defs: CommandDef[]) => {
+    for (const def of defs) {
+      for (const f of def.flags ?? []) {
+        for (const m of f.spec.matchAll(/(?:^|[\s,])--([\w-]+)/g)) longs.add(m[1]!);
+        for (const m of f.spec.matchAll(/(?:^|[\s,])-(\w)\b/g)) shorts.add(m[1]!);
+      }
+      addSpecs(def.subcommands ?? []);
+    }
+  };
+  addSpecs(commands);
+  for (const f of GLOBAL_FLAGS) {
+    longs.add(f.name);
+    if (f.short) shorts.add(f.short);
+  }
+  for (const def of defaultRegistry().all()) {
+    for (const o of def.options) {
+      longs.add(flagName(def.name, o.name).slice(2));
+      if (o.flag) longs.add(o.flag.name);
+      if (o.flag?.short) shorts.add(o.flag.short);
+    }
+  }
+  const named = new Set<string>();
+  for (const a of argv) {
+    if (a === '--') break;
+    if (a === 'help' || a === '--help' || a === '-h') return undefined;
+    if (a.startsWith('--')) {
+      const name = a.slice(2).split('=', 1)[0]!;
+      if (!longs.has(name)) return undefined;
+      named.add(`--${name}`);
+    } else if (a.length > 1 && a.startsWith('-')) {
+      for (const c of a.slice(1)) {
+        if (!shorts.has(c)) return undefined;
+        named.add(`-${c}`);
+      }
+    }
+  }
+  return (long, short) => named.has(`--${long}`) || (short !== undefined && named.has(`-${short}`));
+}
+
 function addGlobalFlag(program: Command, f: FlagDef): void {
   const spec = `${f.short ? `-${f.short}, ` : ''}--${f.name}${f.type === 'bool' || f.type === 'count' ? '' : ` <${f.arg ?? 'value'}>`}`;
   // Some help texts already say their default ("(default off)"): don't say it twice.
@@ -21,13 +74,14 @@ function addGlobalFlag(program: Command, f: FlagDef): void {
 }
 
 /** --<backend>-<option> for every backend option, plus the global aliases some declare (--links/-l). */
-function addBackendFlags(program: Command): Map<string, { backend: string; option: string }> {
+function addBackendFlags(program: Command, wanted: FlagFilter): Map<string, { backend: string; option: string }> {
   const keys = new Map<string, { backend: string; option: string }>();
   for (const def of defaultRegistry().all()) {
     for (const o of def.options) {
       const long = flagName(def.name, o.name);
-      const specs = [long];
-      if (o.flag) specs.push(`${o.flag.short ? `-${o.flag.short}, ` : ''}--${o.flag.name}`);
+      const specs: string[] = [];
+      if (!wanted || wanted(long.slice(2))) specs.push(long);
+      if (o.flag && (!wanted || wanted(o.flag.name, o.flag.short))) specs.push(`${o.flag.short ? `-${o.flag.short}, ` : ''}--${o.flag.name}`);
       for (const spec of specs) {
         const opt = new Option(o.type === 'bool' ? spec : `${spec} <value>`, o.help);
         if (o.type === 'bool') opt.argParser(() => 'true');
@@ -80,9 +134,9 @@ function addCommand(parent: Command, def: CommandDef, setup: RunSetup, path: str
 }
 
 /** The program's own flags: the global ones, then --<backend>-<option> for each backend. */
-function addProgramFlags(program: Command): Map<string, { backend: string; option: string }> {
-  for (const f of GLOBAL_FLAGS) addGlobalFlag(program, f);
-  return addBackendFlags(program);
+function addProgramFlags(program: Command, wanted: FlagFilter): Map<string, { backend: string; option: string }> {
+  for (const f of GLOBAL_FLAGS) if (!wanted || wanted(f.name, f.short)) addGlobalFlag(program, f);
+  return addBackendFlags(program, wanted);
 }
 
 /**
@@ -100,7 +154,7 @@ async function commandsFor(argv: string[]): Promise<CommandDef[]> {
   const named = first !== undefined && !first.startsWith('-') ? COMMAND_LIST.find((c) => c.name === first) : undefined;
   if (named) return [await named.load()];
   const scan = new Command('nclone').exitOverride().configureOutput({ outputError: () => undefined, writeErr: () => undefined, writeOut: () => undefined });
-  addProgramFlags(scan);
+  addProgramFlags(scan, namedFlags(argv));
   let name: string | undefined;
   try {
     name = scan.parseOptions(argv).operands[0];
@@ -126,7 +180,7 @@ export function buildProgram(commands: CommandDef[], signal: AbortSignal, done: 
     .helpCommand(false)
     .version(`nclone v${packageVersion()}`, '-V, --version', 'Show the version number')
     .showSuggestionAfterError(true);
-  const keys = addProgramFlags(program);
+  const keys = addProgramFlags(program, namedFlags(argv, commands));
   for (const def of commands) addCommand(program, def, { keys, signal, done, argv });
   program
     .command('help')
