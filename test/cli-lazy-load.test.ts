@@ -42,7 +42,12 @@ import { pathToFileURL } from 'node:url';
 const out = process.env.LAZY_LOAD_RECORD;
 register('./hooks.mjs', import.meta.url, { data: { out } });
 const require = createRequire(import.meta.url);
-process.on('exit', () => appendFileSync(out, Object.keys(require.cache).map((f) => pathToFileURL(f).href + '\\n').join('')));
+process.on('exit', () => {
+  appendFileSync(out, Object.keys(require.cache).map((f) => pathToFileURL(f).href + '\\n').join(''));
+  // Node's own modules, however loaded (a package's require included), as node:NAME.
+  const native = process.moduleLoadList.filter((m) => m.startsWith('NativeModule ')).map((m) => 'node:' + m.slice('NativeModule '.length));
+  appendFileSync(out, native.map((m) => m + '\\n').join(''));
+});
 `;
 
 beforeAll(() => {
@@ -91,6 +96,8 @@ const HEAVY = [/node_modules\/@aws-sdk\//, /node_modules\/@smithy\//, /node_modu
 const GLOB = [/node_modules\/minimatch\//, /^dist\/src\/filter\/glob\.js$/];
 /** The config cipher and NaCl: only for encrypted config files. */
 const CIPHER = [/node_modules\/tweetnacl\//, /^dist\/src\/config\/crypt\.js$/];
+/** Node's modules a start-up has no use for unless the command needs them: each costs some ms to load. */
+const NODE_UNNEEDED = [/^node:child_process$/, /^node:https$/, /^node:tls$/, /^node:perf_hooks$/];
 /** The S3 backend beyond its description (name, options, URL form), which every run needs for flags and paths. */
 const S3_IMPLEMENTATION = /^dist\/backends\/s3\/(?!(index|options|providers|url)\.js$)/;
 
@@ -133,6 +140,8 @@ describe('start-up loads only what the command uses', () => {
     expect(modules).toContain('node_modules/commander/index.js');
     expect(matching(modules, [...HEAVY, S3_IMPLEMENTATION, /^dist\/backends\/local\/(?!index\.js$)/, /^dist\/src\/commands\/(?!version\.js$)/])).toEqual([]);
     expect(matching(modules, [/^dist\/src\/config\/store\.js$/, /node_modules\/tweetnacl\//, /node_modules\/p-limit\//, ...GLOB])).toEqual([]);
+    expect(modules).toContain('node:fs');
+    expect(matching(modules, NODE_UNNEEDED)).toEqual([]);
   });
 
   it('nclone ls of a local directory: the local backend and ls only', async () => {
@@ -170,6 +179,10 @@ describe('start-up loads only what the command uses', () => {
     expect(modules).toContain('dist/backends/s3/fs.js');
     expect(modules).toContain('dist/src/commands/lsd.js');
     expect(matching(modules, [/node_modules\/inquirer\//, /^dist\/src\/sync\//, /^dist\/src\/commands\/(?!lsd\.js$)/])).toEqual([]);
+    // An http:// endpoint: no TLS; and nothing spawns a process.
+    expect(s3ConnectionString()).toMatch(/endpoint=.?http:\/\//);
+    expect(modules).toContain('node:http');
+    expect(matching(modules, NODE_UNNEEDED)).toEqual([]);
   });
 
   it('each entry of the command list loads the command of its name (the CLI picks the module by name)', async () => {
