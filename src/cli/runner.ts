@@ -1,5 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import * as path from 'node:path';
+import { isatty } from 'node:tty';
 import type { Progress } from '../accounting/progress.js';
 import { resetCurrentStats, type Stats } from '../accounting/stats.js';
 import { configPath } from '../config/config.js';
@@ -171,7 +172,8 @@ async function runLogged(
     const passwords: PasswordSource = {
       env: process.env,
       passwordCommand: flags.passwordCommand as string | undefined,
-      prompt: process.stdin.isTTY ? promptPassword : undefined,
+      // isatty(0), not process.stdin.isTTY: making the stdin stream costs every run a millisecond.
+      prompt: isatty(0) ? promptPassword : undefined,
     };
     // Commands that manage the config file read it themselves (and must work when it is broken).
     const config = def.noConfig ? ConfigDocument.empty() : (await (await import('../config/store.js')).loadConfig(configFile, passwords)).doc;
