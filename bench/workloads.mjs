@@ -2,6 +2,7 @@
 import { accessSync, closeSync, constants, existsSync, ftruncateSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, statfsSync, utimesSync, createReadStream } from 'node:fs';
 import * as crypto from 'node:crypto';
 import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { admin, osdRssMiB } from './lib/rgw.mjs';
 import { makeSpec, prng, writeTree, writeFile } from './lib/tree.mjs';
 import { downloadFloor, uploadFloor } from './lib/floor.mjs';
@@ -330,8 +331,31 @@ export const workloads = {
     // node runs as "nclone" in the table's first columns; rclone's column stays empty.
     node.samples = { nclone: node.samples.node };
     node.notes.push('the nclone columns hold `node -e 0`; compare them with the nclone rows below');
+    // The issue's measure of an S3 command's start-up: CPU from process start until the first
+    // request leaves (bench/lib/first-connect-cpu.cjs). Separate runs: the preload is not in the rows above.
+    const connect = "require('node:net').connect(9, '127.0.0.1').on('error', () => {})";
+    const baseline = firstConnectCpu(h, process.execPath, ['-e', connect], rounds);
+    for (const [row, args] of [[lsd, ['lsd', 'nobkt:']], [ls, ['ls', 'bench:w10']]]) {
+      const ms = firstConnectCpu(h, h.nclone, args, rounds);
+      row.notes.push(`nclone's CPU when its first request left (process start until then, the issue's start-up measure): median ${ms} ms over ${rounds} runs; \`node -e\` connecting a socket: ${baseline} ms`);
+    }
   },
 };
+
+/** Median CPU (ms, all threads) a command had used when it first connected a socket. */
+function firstConnectCpu(h, cmd, args, runs) {
+  const preload = path.join(h.root, 'bench/lib/first-connect-cpu.cjs');
+  const env = { ...h.env, NODE_OPTIONS: `${h.env.NODE_OPTIONS ?? ''} -r ${preload}`.trim() };
+  const got = [];
+  for (let i = 0; i < runs; i++) {
+    const r = spawnSync(cmd, args, { env, cwd: h.root, encoding: 'utf8' });
+    const m = /first-connect-cpu-ms (\d+(?:\.\d+)?)/.exec(r.stderr ?? '');
+    if (r.status !== 0 || !m) throw new Error(`first-connect CPU of ${cmd} ${args.join(' ')}: exit ${r.status}, ${String(r.stderr).slice(-500)}`);
+    got.push(Number(m[1]));
+  }
+  got.sort((a, b) => a - b);
+  return got[got.length >> 1].toFixed(0);
+}
 
 /** lsl output against the spec: names, sizes and mtimes to the millisecond. */
 function checkLsl(stdout, spec) {
