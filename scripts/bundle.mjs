@@ -6,8 +6,14 @@
 // ones every run loads are taken in; the rest (the AWS SDK, ssh2, inquirer, ...) load from
 // node_modules when a command needs them. dist/bundle/meta.json lists the compiled files
 // and packages each output file holds (test/cli-lazy-load.test.ts reads it).
+//
+// Everything the CLI's entry imports statically loads at every start, and goes into one file.
+// esbuild alone would not do that: it puts code shared by the entry and some of the late
+// parts into a chunk per combination of users, so `version` loaded 21 files where it needs 5,
+// each some 0.5 ms of Node's module loader (bench/RESULTS.md, "Start-up").
 import { build } from 'esbuild';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -30,10 +36,10 @@ const lazyChildProcess = {
   },
 };
 
-rmSync(outdir, { recursive: true, force: true });
-const result = await build({
+const ENTRY = 'dist/src/cli/main.js';
+const options = {
   absWorkingDir: root,
-  entryPoints: { main: 'dist/src/cli/main.js' },
+  entryPoints: { main: ENTRY },
   outdir,
   bundle: true,
   splitting: true,
@@ -47,9 +53,50 @@ const result = await build({
   // Through tsc's own maps back to the .ts sources, for NODE_OPTIONS=--enable-source-maps.
   sourcemap: true,
   metafile: true,
-  plugins: [lazyChildProcess],
   logLevel: 'warning',
-});
+};
+
+// First pass, not written: the module graph. The core is what the entry reaches by static
+// imports (ES or require); the late parts are the targets of import() outside it.
+const graph = (await build({ ...options, write: false, plugins: [lazyChildProcess] })).metafile.inputs;
+const core = new Set();
+for (const stack = [ENTRY]; stack.length > 0; ) {
+  const file = stack.pop();
+  if (core.has(file)) continue;
+  core.add(file);
+  for (const i of graph[file]?.imports ?? []) if (!i.external && (i.kind === 'import-statement' || i.kind === 'require-call')) stack.push(i.path);
+}
+const late = new Set();
+for (const input of Object.values(graph)) {
+  for (const i of input.imports) if (i.kind === 'dynamic-import' && !i.external && !core.has(i.path)) late.add(path.resolve(root, i.path));
+}
+
+// Each late part re-exports the whole core (all of its own modules' exports, through one
+// namespace module). Every part of the core is then used by the entry and by every late part
+// alike, which is what puts it in one chunk. The extra export is never read.
+const CORE_ID = 'nclone-bundle-core';
+const oneCore = {
+  name: 'one-core-chunk',
+  setup(b) {
+    b.onResolve({ filter: new RegExp(`^${CORE_ID}$`) }, () => ({ path: CORE_ID, namespace: 'core' }));
+    b.onLoad({ filter: /.*/, namespace: 'core' }, () => ({
+      contents: [...core].filter((f) => f.startsWith('dist/')).map((f, i) => `export * as m${i} from ${JSON.stringify(path.resolve(root, f))};`).join('\n'),
+      loader: 'js',
+      resolveDir: root,
+    }));
+    b.onLoad({ filter: /\.js$/ }, (args) => {
+      if (!late.has(args.path)) return undefined;
+      const text = readFileSync(args.path, 'utf8');
+      // Before tsc's source map comment, which must stay last for the maps to chain.
+      const at = text.lastIndexOf('\n//# sourceMappingURL=');
+      const add = `\nexport * as __ncloneCore from '${CORE_ID}';`;
+      return { contents: at < 0 ? text + add : text.slice(0, at) + add + text.slice(at), loader: 'js', resolveDir: path.dirname(args.path) };
+    });
+  },
+};
+
+rmSync(outdir, { recursive: true, force: true });
+const result = await build({ ...options, plugins: [lazyChildProcess, oneCore] });
 const holds = {};
 for (const [file, out] of Object.entries(result.metafile.outputs)) {
   if (file.endsWith('.js')) holds[file.slice('dist/bundle/'.length)] = Object.keys(out.inputs);
