@@ -16,9 +16,12 @@ type FlagFilter = ((long: string, short?: string) => boolean) | undefined;
 /**
  * The flags a command line names. Commander builds some 250 options (every global flag and
  * every --<backend>-<option>) in about 5 ms of each run's start, and an option the line does
- * not name changes nothing in its parse: nclone gives commander no defaults. So only the
- * named ones are built, except when the line asks for help (its pages list them all) or names
- * something that is no flag (commander's error then suggests the nearest one of them all).
+ * not name changes nothing in its parse. (It gives no value either: nclone sets no commander
+ * defaults, and the one commander sets itself, true for the X of a --no-X flag, is read only
+ * as "=== false".) So only the named ones are built, except when the line asks for help (its
+ * pages list them all) or names something that is no flag (commander's error then suggests
+ * the nearest one of them all). Every token counts, those after a "--" too: a "--" can be an
+ * option's value, and a flag built for nothing costs nothing but its time.
  */
 export function namedFlags(argv: string[], commands: CommandDef[] = []): FlagFilter {
   // Commander's own --version, and the commands' own flags (built with their command).
@@ -47,7 +50,7 @@ export function namedFlags(argv: string[], commands: CommandDef[] = []): FlagFil
   }
   const named = new Set<string>();
   for (const a of argv) {
-    if (a === '--') break;
+    if (a === '--') continue;
     if (a === 'help' || a === '--help' || a === '-h') return undefined;
     if (a.startsWith('--')) {
       const name = a.slice(2).split('=', 1)[0]!;
@@ -166,7 +169,7 @@ async function commandsFor(argv: string[]): Promise<CommandDef[]> {
 }
 
 /** `commands` are the definitions to register: all of them, or only the one the line runs (commandsFor). */
-export function buildProgram(commands: CommandDef[], signal: AbortSignal, done: (code: number) => void, argv: string[] = []): Command {
+export function buildProgram(commands: CommandDef[], signal: AbortSignal, done: (code: number) => void, argv: string[]): Command {
   const program = new Command('nclone')
     .description('Sync files and directories to and from local disk and S3-compatible storage, with rclone semantics.')
     .exitOverride()
