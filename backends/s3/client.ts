@@ -133,7 +133,7 @@ export async function makeClient(s: ClientSettings): Promise<Made> {
   // One pool of connections for the SDK and the direct path.
   const httpAgent = new http.Agent({ keepAlive: true, maxSockets: s.maxSockets });
   // node:https (and TLS with it) costs some 5 ms to load: only for an endpoint that needs it.
-  const tls = endpoint?.startsWith('http://') ? undefined : await import('node:https');
+  const tls = endpoint !== undefined && new URL(endpoint).protocol === 'http:' ? undefined : await import('node:https');
   const tlsAgent = tls && httpsAgent(s, tls);
   if (mode === 'anonymous' && s.v2Auth) logNotice(undefined, 'v2_auth has no effect on anonymous requests');
   let made: Promise<SdkHandle> | undefined;
