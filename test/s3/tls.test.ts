@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeBase, makeCli, removeBuckets, uniqueBucket, type Cli } from './helpers-cli.js';
 import { runNclone, via } from './helpers-faults.js';
-import { s3Server } from '../helpers/s3.js';
+import { s3ConnectionString, s3Server } from '../helpers/s3.js';
 
 let base: string;
 let cli: Cli;
@@ -76,5 +76,17 @@ describe('TLS certificates', () => {
     const r = await runNclone(['lsd', 'rgw:', '--ca-cert', missing], via(cli.env, endpoint));
     expect(r.code).toBe(1);
     expect(r.stderr.trim()).toBe(`nclone: can't read --ca-cert ${missing}: ENOENT: no such file or directory, open '${missing}'`);
+  });
+
+  it('takes an endpoint spelled HTTP:// in capitals as plain http, on the direct path and through the SDK', async () => {
+    const plain = s3Server().endpoint;
+    expect(plain).toMatch(/^http:\/\//);
+    const remote = s3ConnectionString({ endpoint: plain.replace(/^http:/, 'HTTP:') });
+    for (const env of [cli.env, { ...cli.env, NCLONE_S3_SDK_ONLY: '1' }]) {
+      const r = await runNclone(['lsd', remote, '--retries', '1'], env);
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain(` ${bucket}\n`);
+    }
   });
 });
