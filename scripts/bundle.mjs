@@ -1,6 +1,6 @@
 // Bundles the compiled CLI (dist/, from tsc) into dist/bundle/, which bin/nclone runs when it
-// is at least as new as the compiled tree. Node 20's module loader costs about a millisecond
-// per file, and a command loaded 45 (version) to 75 (an S3 listing) of them. The bundle is
+// is at least as new as the compiled tree. Node 20's module loader costs about half a
+// millisecond per file, and a command loaded 45 (version) to 75 (an S3 listing) of them. The bundle is
 // split where the code loads late (each command, each backend's implementation, the sync
 // engine), so a command still loads only what it uses. Of the npm packages, only the small
 // ones every run loads are taken in; the rest (the AWS SDK, ssh2, inquirer, ...) load from
