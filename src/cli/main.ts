@@ -1,6 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { ExitCode, fsError } from '../fs/errors.js';
-import { flagName } from '../fs/options.js';
+import { flagName, type OptionDef } from '../fs/options.js';
 import { defaultRegistry } from '../../backends/index.js';
 import { packageVersion } from './package-version.js';
 import type { CommandDef } from './command.js';
@@ -41,12 +41,9 @@ export function namedFlags(argv: string[], commands: CommandDef[] = []): FlagFil
     longs.add(f.name);
     if (f.short) shorts.add(f.short);
   }
-  for (const def of defaultRegistry().all()) {
-    for (const o of def.options) {
-      longs.add(flagName(def.name, o.name).slice(2));
-      if (o.flag) longs.add(o.flag.name);
-      if (o.flag?.short) shorts.add(o.flag.short);
-    }
+  for (const f of backendFlags()) {
+    longs.add(f.long);
+    if (f.short) shorts.add(f.short);
   }
   const named = new Set<string>();
   for (const a of argv) {
@@ -77,21 +74,24 @@ function addGlobalFlag(program: Command, f: FlagDef): void {
 }
 
 /** --<backend>-<option> for every backend option, plus the global aliases some declare (--links/-l). */
-function addBackendFlags(program: Command, wanted: FlagFilter): Map<string, { backend: string; option: string }> {
-  const keys = new Map<string, { backend: string; option: string }>();
+function* backendFlags(): Generator<{ long: string; short?: string; backend: string; option: OptionDef }> {
   for (const def of defaultRegistry().all()) {
     for (const o of def.options) {
-      const long = flagName(def.name, o.name);
-      const specs: string[] = [];
-      if (!wanted || wanted(long.slice(2))) specs.push(long);
-      if (o.flag && (!wanted || wanted(o.flag.name, o.flag.short))) specs.push(`${o.flag.short ? `-${o.flag.short}, ` : ''}--${o.flag.name}`);
-      for (const spec of specs) {
-        const opt = new Option(o.type === 'bool' ? spec : `${spec} <value>`, o.help);
-        if (o.type === 'bool') opt.argParser(() => 'true');
-        program.addOption(opt);
-        keys.set(opt.attributeName(), { backend: def.name, option: o.name });
-      }
+      yield { long: flagName(def.name, o.name).slice(2), backend: def.name, option: o };
+      if (o.flag) yield { long: o.flag.name, short: o.flag.short, backend: def.name, option: o };
     }
+  }
+}
+
+function addBackendFlags(program: Command, wanted: FlagFilter): Map<string, { backend: string; option: string }> {
+  const keys = new Map<string, { backend: string; option: string }>();
+  for (const { long, short, backend, option: o } of backendFlags()) {
+    if (wanted && !wanted(long, short)) continue;
+    const spec = `${short ? `-${short}, ` : ''}--${long}`;
+    const opt = new Option(o.type === 'bool' ? spec : `${spec} <value>`, o.help);
+    if (o.type === 'bool') opt.argParser(() => 'true');
+    program.addOption(opt);
+    keys.set(opt.attributeName(), { backend, option: o.name });
   }
   return keys;
 }
