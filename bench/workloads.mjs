@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { admin, osdRssMiB } from './lib/rgw.mjs';
 import { makeSpec, prng, writeTree, writeFile } from './lib/tree.mjs';
 import { downloadFloor, uploadFloor } from './lib/floor.mjs';
+import { median } from './lib/measure.mjs';
 
 const TOOLS = ['nclone', 'rclone'];
 const GiB = 1024 ** 3;
@@ -353,8 +354,7 @@ function firstConnectCpu(h, cmd, args, runs) {
     if (r.status !== 0 || !m) throw new Error(`first-connect CPU of ${cmd} ${args.join(' ')}: exit ${r.status}, ${String(r.stderr).slice(-500)}`);
     got.push(Number(m[1]));
   }
-  got.sort((a, b) => a - b);
-  return got[got.length >> 1].toFixed(0);
+  return median(got).toFixed(0);
 }
 
 /** lsl output against the spec: names, sizes and mtimes to the millisecond. */

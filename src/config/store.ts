@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fsp, constants as fsc } from 'node:fs';
 import * as path from 'node:path';
+import { promisify } from 'node:util';
 import { fsError } from '../fs/errors.js';
 import type { Env } from './config.js';
 import { isEncrypted } from './encrypted.js';
@@ -29,7 +30,7 @@ export async function configPassword(src: PasswordSource, file: string): Promise
     let out: string;
     try {
       // Loaded here only: node:child_process costs a few ms at every start otherwise.
-      const [{ execFile }, { promisify }] = await Promise.all([import('node:child_process'), import('node:util')]);
+      const { execFile } = await import('node:child_process');
       out = (await promisify(execFile)('/bin/sh', ['-c', src.passwordCommand])).stdout;
     } catch (err) {
       throw fsError('config', `--password-command failed: ${String((err as Error).message).split('\n')[0]}`);
