@@ -13,11 +13,14 @@ import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigMap } from '../src/fs/configmap.js';
 import { FsError } from '../src/fs/errors.js';
-import type { Fs } from '../src/fs/types.js';
+import type { Fs, Obj, SrcInfo } from '../src/fs/types.js';
 import { localBackend } from '../backends/local/index.js';
 import { newFs } from '../backends/local/fs.js';
-import { SMALL_FILE } from '../backends/local/object.js';
+import { LocalObject, SMALL_FILE } from '../backends/local/object.js';
 import { workerReady } from '../backends/local/worker.js';
+import { TokenBucket } from '../src/accounting/stream.js';
+import { copyObject } from '../src/operations/copy.js';
+import { makeCtx } from './sync/helpers.js';
 import { childEnv, nclone } from './cli/run.js';
 
 let base = '';
@@ -176,5 +179,94 @@ describe('a copy with the worker is the copy without it', () => {
       tree(src).map(([p, size, mtime, sum]) => [p, size, ((mtime as bigint) / 1000n) * 1000n, sum]),
     );
     expect(existsSync(path.join(base, 'out-all', 'd5', 'f59.bin'))).toBe(true);
+  });
+});
+
+describe('putFrom: a small local file copied by the worker in one request', () => {
+  /** A source file of the given bytes and time in a fresh Fs, as listed. */
+  async function source(body: Buffer, seconds = 1_650_000_000.5): Promise<{ obj: Obj; root: string }> {
+    const { fs, root } = await freshFs();
+    mkdirSync(path.join(root, 'in'));
+    writeFileSync(path.join(root, 'in', 'f'), body);
+    utimesSync(path.join(root, 'in', 'f'), seconds, seconds);
+    return { obj: await fs.newObject('in/f'), root };
+  }
+  const infoOf = async (obj: Obj, remote = 'out/deep/g'): Promise<SrcInfo> => ({ remote, size: obj.size, modTime: await obj.modTime() });
+
+  it('writes the bytes and the time, makes the directory, remembers the hash, leaves no temporary file', async () => {
+    const body = Buffer.from('copied in one request');
+    const { obj } = await source(body);
+    const { fs, root } = await freshFs();
+    const copy = await fs.putFrom!(obj, await infoOf(obj), { hashes: ['md5'] });
+    expect(copy).toBeInstanceOf(LocalObject);
+    expect(readFileSync(path.join(root, 'out/deep/g'))).toEqual(body);
+    expect(lstatSync(path.join(root, 'out/deep/g'), { bigint: true }).mtimeNs).toBe(await obj.modTime());
+    expect([copy!.size, await copy!.modTime()]).toEqual([body.length, await obj.modTime()]);
+    expect(await copy!.hash('md5')).toBe(md5(body));
+    expect(allFiles(root)).toEqual(['out/deep/g']);
+  });
+
+  for (const [what, now] of [
+    ['grew', 'abcdefgh'],
+    ['shrank', 'abc'],
+  ] as const) {
+    it(`refuses a source that ${what} since it was listed, retryably, with nothing written`, async () => {
+      const { obj, root: srcRoot } = await source(Buffer.from('abcdef'));
+      writeFileSync(path.join(srcRoot, 'in', 'f'), now);
+      const { fs, root } = await freshFs();
+      const err = await fs.putFrom!(obj, await infoOf(obj, 'g'), {}).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(FsError);
+      expect({ retry: (err as FsError).retry, message: (err as Error).message }).toEqual({
+        retry: 'retryable',
+        message: `g: corrupted on transfer: expected 6 bytes, got ${Math.min(now.length, 7)}`,
+      });
+      expect(allFiles(root)).toEqual([]);
+    });
+  }
+
+  it('fails as open does when the source is gone, and as put does where a directory has the name', async () => {
+    const { obj, root: srcRoot } = await source(Buffer.from('x'));
+    const { fs, root } = await freshFs();
+    mkdirSync(path.join(root, 'd', 'sub'), { recursive: true });
+    const taken = await fs.putFrom!(obj, await infoOf(obj, 'd'), {}).catch((e: unknown) => e);
+    expect({ kind: (taken as FsError).kind, message: (taken as Error).message }).toEqual({ kind: 'isDir', message: `write ${path.join(root, 'd')}: is a directory, not a file` });
+    await fsp.rm(path.join(srcRoot, 'in', 'f'));
+    const gone = await fs.putFrom!(obj, await infoOf(obj, 'g'), {}).catch((e: unknown) => e);
+    expect({ kind: (gone as FsError).kind, message: (gone as Error).message }).toEqual({ kind: 'objectNotFound', message: `open ${path.join(srcRoot, 'in', 'f')}: object not found` });
+    expect(allFiles(root)).toEqual([]);
+    expect(readdirSync(path.join(root, 'd'))).toEqual(['sub']);
+  });
+
+  it('declines, writing nothing, what put must take: a large file, metadata to set, declared hashes, another kind of object', async () => {
+    const { obj: big } = await source(Buffer.alloc(SMALL_FILE + 1, 7));
+    const { obj: small } = await source(Buffer.from('small'));
+    const { fs, root } = await freshFs();
+    const other = { ...small, fs: small.fs, remote: small.remote, size: small.size } as Obj;
+    expect(await fs.putFrom!(big, await infoOf(big), {})).toBeUndefined();
+    expect(await fs.putFrom!(small, { ...(await infoOf(small)), metadata: { mode: '0600' } }, {})).toBeUndefined();
+    expect(await fs.putFrom!(small, { ...(await infoOf(small)), hashes: { md5: md5(Buffer.from('small')) } }, {})).toBeUndefined();
+    expect(await fs.putFrom!(other, await infoOf(small), {})).toBeUndefined();
+    expect(allFiles(root)).toEqual([]);
+  });
+
+  it('is what copyObject uses for a local file into a local Fs, counting its bytes; not with --bwlimit', async () => {
+    const body = Buffer.from('counted once');
+    const { obj } = await source(body);
+    const { fs, root } = await freshFs();
+    const taken: string[] = [];
+    const putFrom = fs.putFrom!.bind(fs);
+    fs.putFrom = async (src, info, options) => {
+      const r = await putFrom(src, info, options);
+      if (r) taken.push(info.remote);
+      return r;
+    };
+    const ctx = makeCtx();
+    const copy = await copyObject(ctx, fs, undefined, 'a', obj);
+    expect([taken, ctx.stats.bytes, ctx.stats.transfers, await copy!.hash('md5')]).toEqual([['a'], body.length, 1, md5(body)]);
+    const limited = { ...makeCtx(), bwlimit: new TokenBucket(1 << 20) };
+    await copyObject(limited, fs, undefined, 'b', obj);
+    expect([taken, limited.stats.bytes]).toEqual([['a'], body.length]);
+    expect(allFiles(root).sort()).toEqual(['a', 'b']);
+    expect(readFileSync(path.join(root, 'b'))).toEqual(body);
   });
 });

@@ -262,6 +262,47 @@ export class LocalFs implements Fs {
     return this.written(src, bytes, mtime, hashers);
   }
 
+  /**
+   * A small local file (of any local Fs) copied by the worker in one request: read, hashed,
+   * written under a temporary name, timed and renamed (worker.ts), where put() would take two
+   * requests and a stream between them. The bytes hashed are the bytes written, so the
+   * hashes remembered are the new file's. Undefined, with nothing written, for any other
+   * source, or when no worker takes the request (the caller then streams the file to put).
+   */
+  async putFrom(src: Obj, info: SrcInfo, options: PutOptions = {}): Promise<Obj | undefined> {
+    if (!(src instanceof LocalObject) || src.linkTarget !== undefined || info.size < 0 || info.size > SMALL_FILE || info.metadata || info.hashes || !workerAvailable()) return undefined;
+    if (this.options.links && info.remote.endsWith(LINK_SUFFIX)) return undefined;
+    checkSignal(options);
+    const target = this.writable(info.remote);
+    const dir = path.dirname(target);
+    await this.ensureDir(dir, info.remote);
+    checkSignal(options);
+    const tmp = path.join(dir, tempName());
+    const time = timeArg(info.modTime);
+    const hashes = options.hashes ?? [];
+    registerTemp(tmp);
+    try {
+      // Not given the signal: a write is always waited for, so its temporary file never outlives it.
+      const a = await ask({ op: 'copy', from: src.path, size: info.size, tmp, target, atime: time, mtime: time, hashes });
+      if (a === undefined) {
+        // A worker that died in the middle may have left the temporary file.
+        await fsp.rm(tmp, { force: true });
+        return undefined;
+      }
+      if (a.read) throw mapError(workerError(a.error!), `${a.error!.syscall === 'open' ? 'open' : 'read'} ${src.path}`);
+      if (a.got !== undefined) throw fsError('other', `${info.remote}: corrupted on transfer: expected ${info.size} bytes, got ${String(a.got)}`, { retry: 'retryable' });
+      if (a.error) {
+        if (a.gone) throw fsError('other', `write ${target}: the temporary file ${path.basename(tmp)} was removed while being written`, { retry: 'retryable' });
+        throw mapError(workerError(a.error), `write ${target}`, 'dirNotFound');
+      }
+      const obj = new LocalObject(this, info.remote, info.size, floorToMicros(info.modTime));
+      obj.rememberHashes(a.sums as Partial<Record<HashType, string>>);
+      return obj;
+    } finally {
+      unregisterTemp(tmp);
+    }
+  }
+
   /** The object put wrote. The time is stored floored to the microsecond; no need to stat it back. */
   private written(src: SrcInfo, bytes: number, mtime: Timestamp, hashers: Map<HashType, Hash>): Obj {
     const obj = new LocalObject(this, src.remote, bytes, floorToMicros(mtime));

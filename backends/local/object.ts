@@ -30,7 +30,8 @@ export class LocalObject implements Obj {
     return this._size;
   }
 
-  private get path(): string {
+  /** The OS path of the file (of the symlink with --links). */
+  get path(): string {
     return this.fs.abs(this.linkTarget === undefined ? this.remote : this.remote.slice(0, -'.rclonelink'.length));
   }
 

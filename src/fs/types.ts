@@ -165,6 +165,14 @@ export interface Fs {
   purge?(dir: string, options?: CallOptions): Promise<void>;
   /** Recursive listing of everything below dir, delivered in pages. */
   listR?(dir: string, callback: ListRCallback, options?: CallOptions): Promise<void>;
+  /**
+   * put() for a source this backend reads itself (a small local file into a local Fs),
+   * without a stream between the two: the same checks of the size and the times, the same
+   * temporary name until the data is complete, src.remote's data counted by the caller once
+   * done. Resolves undefined, having written nothing, when it does not take this source;
+   * the caller then streams it to put().
+   */
+  putFrom?(src: Obj, info: SrcInfo, options?: PutOptions): Promise<Obj | undefined>;
   /** Writes an object whose size is not known in advance. */
   putStream?(data: Readable, src: SrcInfo, options?: PutOptions): Promise<Obj>;
   /**

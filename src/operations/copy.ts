@@ -107,6 +107,17 @@ async function streamCopy(
   transfer: ReturnType<OperationContext['stats']['startTransfer']>,
 ): Promise<Obj> {
   const hashType = ctx.opt.ignoreChecksum ? undefined : commonHash(src.fs, fdst);
+  // A backend that reads this source itself copies it without a stream (a small local file
+  // into a local Fs: one request to its worker thread instead of two). Not for what the
+  // stream does besides (--bwlimit, a hard --max-transfer that cuts a file short), nor in
+  // place of update(), which refreshes dst.
+  if (fdst.putFrom && !dst && !ctx.bwlimit && streamLimit(ctx) < 0) {
+    const direct = await fdst.putFrom(src, { ...info, modTime: await src.modTime({ signal: ctx.signal }) }, { signal: ctx.signal, hashes: hashType ? [hashType] : [] });
+    if (direct) {
+      ctx.stats.addBytes(transfer, Math.max(0, direct.size));
+      return direct;
+    }
+  }
   const input = await src.open({ signal: ctx.signal });
   try {
     info = { ...info, modTime: await src.modTime({ signal: ctx.signal }) };
