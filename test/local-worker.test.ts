@@ -249,7 +249,7 @@ describe('putFrom: a small local file copied by the worker in one request', () =
     expect(allFiles(root)).toEqual([]);
   });
 
-  it('is what copyObject uses for a local file into a local Fs, counting its bytes; not with --bwlimit', async () => {
+  it('is what copyObject uses for a local file into a local Fs, counting its bytes, also over a file; not with --bwlimit', async () => {
     const body = Buffer.from('counted once');
     const { obj } = await source(body);
     const { fs, root } = await freshFs();
@@ -268,5 +268,10 @@ describe('putFrom: a small local file copied by the worker in one request', () =
     expect([taken, limited.stats.bytes]).toEqual([['a'], body.length]);
     expect(allFiles(root).sort()).toEqual(['a', 'b']);
     expect(readFileSync(path.join(root, 'b'))).toEqual(body);
+    // A file replacing one: the same path, and what is returned is the new file.
+    const { obj: newer } = await source(Buffer.from('newer contents'), 1_700_000_000);
+    const replaced = await copyObject(ctx, fs, await fs.newObject('a'), 'a', newer);
+    expect([taken, readFileSync(path.join(root, 'a'), 'utf8'), replaced!.size, await replaced!.modTime()]).toEqual([['a', 'a'], 'newer contents', 14, 1_700_000_000n * 1_000_000_000n]);
+    expect(allFiles(root).sort()).toEqual(['a', 'b']);
   });
 });

@@ -169,8 +169,9 @@ export interface Fs {
    * put() for a source this backend reads itself (a small local file into a local Fs),
    * without a stream between the two: the same checks of the size and the times, the same
    * temporary name until the data is complete, src.remote's data counted by the caller once
-   * done. Resolves undefined, having written nothing, when it does not take this source;
-   * the caller then streams it to put().
+   * done. Replaces an object of the name as put() does (an Obj of it from before is not
+   * refreshed). Resolves undefined, having written nothing, when it does not take this
+   * source; the caller then streams it.
    */
   putFrom?(src: Obj, info: SrcInfo, options?: PutOptions): Promise<Obj | undefined>;
   /** Writes an object whose size is not known in advance. */

@@ -109,9 +109,10 @@ async function streamCopy(
   const hashType = ctx.opt.ignoreChecksum ? undefined : commonHash(src.fs, fdst);
   // A backend that reads this source itself copies it without a stream (a small local file
   // into a local Fs: one request to its worker thread instead of two). Not for what the
-  // stream does besides (--bwlimit, a hard --max-transfer that cuts a file short), nor in
-  // place of update(), which refreshes dst.
-  if (fdst.putFrom && !dst && !ctx.bwlimit && streamLimit(ctx) < 0) {
+  // stream does besides (--bwlimit, a hard --max-transfer that cuts a file short). It
+  // replaces dst as put does; dst itself is not refreshed, as update() would: the caller
+  // has the object returned.
+  if (fdst.putFrom && !ctx.bwlimit && streamLimit(ctx) < 0) {
     const direct = await fdst.putFrom(src, { ...info, modTime: await src.modTime({ signal: ctx.signal }) }, { signal: ctx.signal, hashes: hashType ? [hashType] : [] });
     if (direct) {
       ctx.stats.addBytes(transfer, Math.max(0, direct.size));
