@@ -277,8 +277,9 @@ export class LocalFs implements Fs {
     const dir = path.dirname(target);
     await this.ensureDir(dir, info.remote);
     checkSignal(options);
+    const modTime = await src.modTime(options);
     const tmp = path.join(dir, tempName());
-    const time = timeArg(info.modTime);
+    const time = timeArg(modTime);
     const hashes = options.hashes ?? [];
     registerTemp(tmp);
     try {
@@ -295,7 +296,7 @@ export class LocalFs implements Fs {
         if (a.gone) throw fsError('other', `write ${target}: the temporary file ${path.basename(tmp)} was removed while being written`, { retry: 'retryable' });
         throw mapError(workerError(a.error), `write ${target}`, 'dirNotFound');
       }
-      const obj = new LocalObject(this, info.remote, info.size, floorToMicros(info.modTime));
+      const obj = new LocalObject(this, info.remote, info.size, floorToMicros(modTime));
       obj.rememberHashes(a.sums as Partial<Record<HashType, string>>);
       return obj;
     } finally {

@@ -167,11 +167,12 @@ export interface Fs {
   listR?(dir: string, callback: ListRCallback, options?: CallOptions): Promise<void>;
   /**
    * put() for a source this backend reads itself (a small local file into a local Fs),
-   * without a stream between the two: the same checks of the size and the times, the same
-   * temporary name until the data is complete, src.remote's data counted by the caller once
-   * done. Replaces an object of the name as put() does (an Obj of it from before is not
-   * refreshed). Resolves undefined, having written nothing, when it does not take this
-   * source; the caller then streams it.
+   * without a stream between the two: the same check of the size, the same temporary name
+   * until the data is complete; the caller counts the bytes once done. The time written is
+   * src's: info.modTime is not read, as asking a source of another backend for its time
+   * before knowing it is taken could cost a request (S3). Replaces an object of the name as
+   * put() does (an Obj of it from before is not refreshed). Resolves undefined, having
+   * written nothing, when it does not take this source; the caller then streams it.
    */
   putFrom?(src: Obj, info: SrcInfo, options?: PutOptions): Promise<Obj | undefined>;
   /** Writes an object whose size is not known in advance. */

@@ -113,7 +113,8 @@ async function streamCopy(
   // replaces dst as put does; dst itself is not refreshed, as update() would: the caller
   // has the object returned.
   if (fdst.putFrom && !ctx.bwlimit && streamLimit(ctx) < 0) {
-    const direct = await fdst.putFrom(src, { ...info, modTime: await src.modTime({ signal: ctx.signal }) }, { signal: ctx.signal, hashes: hashType ? [hashType] : [] });
+    // Not given the time: asking it of a source putFrom does not take could cost a request (S3).
+    const direct = await fdst.putFrom(src, info, { signal: ctx.signal, hashes: hashType ? [hashType] : [] });
     if (direct) {
       ctx.stats.addBytes(transfer, Math.max(0, direct.size));
       return direct;

@@ -188,6 +188,23 @@ describe('S3 metadata cache against the RGW', () => {
     expect(nfs.existsSync(path.join(t.cache, 'meta'))).toBe(false);
   });
 
+  // The time of a file copied down comes from the GET's answer, or from the cache: asking an
+  // object for it before opening it would be a HEAD per object wherever the cache is cold.
+  it('a copy from the bucket into a local directory sends one GET per object and no HEAD, the cache on or off', async () => {
+    const s = await setup('down');
+    await sync(s);
+    for (const extra of [['--s3-no-meta-cache'], []]) {
+      const out = path.join(s.base, `down${extra.length}`);
+      const r = await s.cli.nclone('copy', `rgw:${s.bucket}`, out, '-vv', ...extra);
+      expectOk(r, false);
+      expect(complaints(r)).toEqual([]);
+      expect(heads(r, s.bucket)).toEqual([]);
+      const gets = requests(r.stderr).filter((q) => q.op === 'GetObject');
+      expect(gets.map((q) => q.where.slice(s.bucket.length + 1)).sort()).toEqual(keys(s.files));
+      for (const f of s.files) expect(nfs.statSync(path.join(out, f.path), { bigint: true }).mtimeNs).toBe((ns(f) / 1000n) * 1000n);
+    }
+  });
+
   // Two orders: changed while the entries still hold nclone's upload window (after the
   // second of the upload's answer has passed), and changed at once after a resync pinned
   // the listing's exact times.
