@@ -6,7 +6,8 @@
  * made with it off (NCLONE_LOCAL_WORKER=0).
  */
 import { createHash } from 'node:crypto';
-import { existsSync, lstatSync, mkdirSync, promises as fsp, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, lstatSync, mkdirSync, promises as fsp, readdirSync, readFileSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
@@ -183,27 +184,44 @@ describe('a copy with the worker is the copy without it', () => {
 });
 
 describe('putFrom: a small local file copied by the worker in one request', () => {
-  /** A source file of the given bytes and time in a fresh Fs, as listed. */
-  async function source(body: Buffer, seconds = 1_650_000_000.5): Promise<{ obj: Obj; root: string }> {
+  /** A source file of the given bytes in a fresh Fs, as listed; its time has nanoseconds (GNU touch sets them). */
+  async function source(body: Buffer, time = '1650000000.123456789'): Promise<{ obj: Obj; root: string }> {
     const { fs, root } = await freshFs();
     mkdirSync(path.join(root, 'in'));
     writeFileSync(path.join(root, 'in', 'f'), body);
-    utimesSync(path.join(root, 'in', 'f'), seconds, seconds);
+    execFileSync('touch', ['-m', '-d', `@${time}`, path.join(root, 'in', 'f')]);
     return { obj: await fs.newObject('in/f'), root };
   }
-  const infoOf = async (obj: Obj, remote = 'out/deep/g'): Promise<SrcInfo> => ({ remote, size: obj.size, modTime: await obj.modTime() });
+  const infoOf = (obj: Obj, remote = 'out/deep/g'): SrcInfo => ({ remote, size: obj.size, modTime: 0n });
+  /** A destination Fs that has already written a file (seed) into dir: putFrom takes only directories it knows. */
+  async function destination(dir = 'out/deep'): Promise<{ fs: Fs; root: string }> {
+    const d = await freshFs();
+    await d.fs.put(Readable.from([Buffer.from('seed')]), { remote: path.posix.join(dir, 'seed'), size: 4, modTime: T }, {});
+    return d;
+  }
 
-  it('writes the bytes and the time, makes the directory, remembers the hash, leaves no temporary file', async () => {
+  it('writes the bytes and the time (floored to the microsecond), remembers the hash, leaves no temporary file', async () => {
     const body = Buffer.from('copied in one request');
     const { obj } = await source(body);
-    const { fs, root } = await freshFs();
-    const copy = await fs.putFrom!(obj, await infoOf(obj), { hashes: ['md5'] });
+    expect(await obj.modTime()).toBe(1_650_000_000_123_456_789n);
+    const { fs, root } = await destination();
+    const copy = await fs.putFrom!(obj, infoOf(obj), { hashes: ['md5'] });
     expect(copy).toBeInstanceOf(LocalObject);
     expect(readFileSync(path.join(root, 'out/deep/g'))).toEqual(body);
-    expect(lstatSync(path.join(root, 'out/deep/g'), { bigint: true }).mtimeNs).toBe(await obj.modTime());
-    expect([copy!.size, await copy!.modTime()]).toEqual([body.length, await obj.modTime()]);
+    expect(lstatSync(path.join(root, 'out/deep/g'), { bigint: true }).mtimeNs).toBe(1_650_000_000_123_456_000n);
+    expect([copy!.size, await copy!.modTime()]).toEqual([body.length, 1_650_000_000_123_456_000n]);
+    expect(allFiles(root).sort()).toEqual(['out/deep/g', 'out/deep/seed']);
+    // The hash is the one of the bytes written, remembered: not read back from the file.
+    writeFileSync(path.join(root, 'out/deep/g'), Buffer.alloc(body.length, 0x2e));
     expect(await copy!.hash('md5')).toBe(md5(body));
-    expect(allFiles(root)).toEqual(['out/deep/g']);
+  });
+
+  it('declines the first file into a directory it has not written to, making no directory', async () => {
+    const { obj } = await source(Buffer.from('x'));
+    const { fs, root } = await destination('other');
+    expect(await fs.putFrom!(obj, infoOf(obj), {})).toBeUndefined();
+    expect(allFiles(root)).toEqual(['other/seed']);
+    expect(readdirSync(root)).toEqual(['other']);
   });
 
   for (const [what, now] of [
@@ -213,46 +231,64 @@ describe('putFrom: a small local file copied by the worker in one request', () =
     it(`refuses a source that ${what} since it was listed, retryably, with nothing written`, async () => {
       const { obj, root: srcRoot } = await source(Buffer.from('abcdef'));
       writeFileSync(path.join(srcRoot, 'in', 'f'), now);
-      const { fs, root } = await freshFs();
-      const err = await fs.putFrom!(obj, await infoOf(obj, 'g'), {}).catch((e: unknown) => e);
+      const { fs, root } = await destination();
+      const err = await fs.putFrom!(obj, infoOf(obj), {}).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(FsError);
       expect({ retry: (err as FsError).retry, message: (err as Error).message }).toEqual({
         retry: 'retryable',
-        message: `g: corrupted on transfer: expected 6 bytes, got ${Math.min(now.length, 7)}`,
+        message: `out/deep/g: corrupted on transfer: expected 6 bytes, got ${Math.min(now.length, 7)}`,
       });
-      expect(allFiles(root)).toEqual([]);
+      expect(allFiles(root)).toEqual(['out/deep/seed']);
     });
   }
 
   it('fails as open does when the source is gone, and as put does where a directory has the name', async () => {
     const { obj, root: srcRoot } = await source(Buffer.from('x'));
-    const { fs, root } = await freshFs();
+    const { fs, root } = await destination('');
     mkdirSync(path.join(root, 'd', 'sub'), { recursive: true });
-    const taken = await fs.putFrom!(obj, await infoOf(obj, 'd'), {}).catch((e: unknown) => e);
+    const taken = await fs.putFrom!(obj, infoOf(obj, 'd'), {}).catch((e: unknown) => e);
     expect({ kind: (taken as FsError).kind, message: (taken as Error).message }).toEqual({ kind: 'isDir', message: `write ${path.join(root, 'd')}: is a directory, not a file` });
     await fsp.rm(path.join(srcRoot, 'in', 'f'));
-    const gone = await fs.putFrom!(obj, await infoOf(obj, 'g'), {}).catch((e: unknown) => e);
+    const gone = await fs.putFrom!(obj, infoOf(obj, 'g'), {}).catch((e: unknown) => e);
     expect({ kind: (gone as FsError).kind, message: (gone as Error).message }).toEqual({ kind: 'objectNotFound', message: `open ${path.join(srcRoot, 'in', 'f')}: object not found` });
-    expect(allFiles(root)).toEqual([]);
+    expect(allFiles(root).sort()).toEqual(['seed']);
     expect(readdirSync(path.join(root, 'd'))).toEqual(['sub']);
   });
 
-  it('declines, writing nothing, what put must take: a large file, metadata to set, declared hashes, another kind of object', async () => {
-    const { obj: big } = await source(Buffer.alloc(SMALL_FILE + 1, 7));
-    const { obj: small } = await source(Buffer.from('small'));
-    const { fs, root } = await freshFs();
-    const other = { ...small, fs: small.fs, remote: small.remote, size: small.size } as Obj;
-    expect(await fs.putFrom!(big, await infoOf(big), {})).toBeUndefined();
-    expect(await fs.putFrom!(small, { ...(await infoOf(small)), metadata: { mode: '0600' } }, {})).toBeUndefined();
-    expect(await fs.putFrom!(small, { ...(await infoOf(small)), hashes: { md5: md5(Buffer.from('small')) } }, {})).toBeUndefined();
-    expect(await fs.putFrom!(other, await infoOf(small), {})).toBeUndefined();
-    expect(allFiles(root)).toEqual([]);
+  it('ends with the signal reason, nothing written, when the signal fired before it or while it runs', async () => {
+    const { obj, root: srcRoot } = await source(Buffer.from('abc'));
+    const { fs, root } = await destination();
+    const ac = new AbortController();
+    ac.abort(new Error('stop here'));
+    await expect(fs.putFrom!(obj, infoOf(obj), { signal: ac.signal })).rejects.toThrow('stop here');
+    await fsp.rm(path.join(srcRoot, 'in', 'f'));
+    const late = new AbortController();
+    const failing = fs.putFrom!(obj, infoOf(obj), { signal: late.signal }).catch((e: unknown) => e);
+    late.abort(new Error('stopped meanwhile'));
+    expect(((await failing) as Error).message).toBe('stopped meanwhile');
+    expect(allFiles(root)).toEqual(['out/deep/seed']);
   });
 
-  it('is what copyObject uses for a local file into a local Fs, counting its bytes, also over a file; not with --bwlimit', async () => {
+  it('declines, writing nothing, what put must take: a large file, metadata to set, declared hashes, a symlink, another kind of object', async () => {
+    const { obj: big } = await source(Buffer.alloc(SMALL_FILE + 1, 7));
+    const { obj: small, root: srcRoot } = await source(Buffer.from('small'));
+    symlinkSync('f', path.join(srcRoot, 'in', 'link'));
+    const asLinks = (await newFs('local', srcRoot, new ConfigMap(localBackend.options, [{ source: 'test', values: { links: 'true' } }]))).fs;
+    const link = await asLinks.newObject('in/link.rclonelink');
+    const { fs, root } = await destination();
+    const other = { ...small, fs: small.fs, remote: small.remote, size: small.size } as Obj;
+    expect(await fs.putFrom!(big, infoOf(big), {})).toBeUndefined();
+    expect(await fs.putFrom!(small, { ...infoOf(small), metadata: { mode: '0600' } }, {})).toBeUndefined();
+    expect(await fs.putFrom!(small, { ...infoOf(small), hashes: { md5: md5(Buffer.from('small')) } }, {})).toBeUndefined();
+    expect(await fs.putFrom!(link, infoOf(link), {})).toBeUndefined();
+    expect(await fs.putFrom!(other, infoOf(small), {})).toBeUndefined();
+    expect(allFiles(root)).toEqual(['out/deep/seed']);
+  });
+
+  it('is what copyObject uses for a local file into a local Fs, counting its bytes, also over a file; not with --bwlimit or a hard --max-transfer', async () => {
     const body = Buffer.from('counted once');
     const { obj } = await source(body);
-    const { fs, root } = await freshFs();
+    const { fs, root } = await destination('');
     const taken: string[] = [];
     const putFrom = fs.putFrom!.bind(fs);
     fs.putFrom = async (src, info, options) => {
@@ -265,13 +301,21 @@ describe('putFrom: a small local file copied by the worker in one request', () =
     expect([taken, ctx.stats.bytes, ctx.stats.transfers, await copy!.hash('md5')]).toEqual([['a'], body.length, 1, md5(body)]);
     const limited = { ...makeCtx(), bwlimit: new TokenBucket(1 << 20) };
     await copyObject(limited, fs, undefined, 'b', obj);
-    expect([taken, limited.stats.bytes]).toEqual([['a'], body.length]);
-    expect(allFiles(root).sort()).toEqual(['a', 'b']);
-    expect(readFileSync(path.join(root, 'b'))).toEqual(body);
+    const capped = makeCtx({ maxTransfer: 1 << 20, cutoffMode: 'hard' });
+    await copyObject(capped, fs, undefined, 'c', obj);
+    expect([taken, limited.stats.bytes, capped.stats.bytes]).toEqual([['a'], body.length, body.length]);
+    expect(allFiles(root).sort()).toEqual(['a', 'b', 'c', 'seed']);
+    for (const f of ['b', 'c']) expect(readFileSync(path.join(root, f))).toEqual(body);
     // A file replacing one: the same path, and what is returned is the new file.
-    const { obj: newer } = await source(Buffer.from('newer contents'), 1_700_000_000);
+    const { obj: newer } = await source(Buffer.from('newer contents'), '1700000000');
     const replaced = await copyObject(ctx, fs, await fs.newObject('a'), 'a', newer);
-    expect([taken, readFileSync(path.join(root, 'a'), 'utf8'), replaced!.size, await replaced!.modTime()]).toEqual([['a', 'a'], 'newer contents', 14, 1_700_000_000n * 1_000_000_000n]);
-    expect(allFiles(root).sort()).toEqual(['a', 'b']);
+    expect([taken, readFileSync(path.join(root, 'a'), 'utf8'), replaced!.size, await replaced!.modTime(), ctx.stats.bytes]).toEqual([
+      ['a', 'a'],
+      'newer contents',
+      14,
+      1_700_000_000n * 1_000_000_000n,
+      body.length + 14,
+    ]);
+    expect(allFiles(root).sort()).toEqual(['a', 'b', 'c', 'seed']);
   });
 });

@@ -266,8 +266,9 @@ export class LocalFs implements Fs {
    * A small local file (of any local Fs) copied by the worker in one request: read, hashed,
    * written under a temporary name, timed and renamed (worker.ts), where put() would take two
    * requests and a stream between them. The bytes hashed are the bytes written, so the
-   * hashes remembered are the new file's. Undefined, with nothing written, for any other
-   * source, or when no worker takes the request (the caller then streams the file to put).
+   * hashes remembered are the new file's. Undefined, with no file written, for any other
+   * source, for the first file into a directory, or when no worker takes the request (the
+   * caller then streams the file to put).
    */
   async putFrom(src: Obj, info: SrcInfo, options: PutOptions = {}): Promise<Obj | undefined> {
     if (!(src instanceof LocalObject) || src.linkTarget !== undefined || info.size < 0 || info.size > SMALL_FILE || info.metadata || info.hashes || !workerAvailable()) return undefined;
@@ -275,6 +276,9 @@ export class LocalFs implements Fs {
     checkSignal(options);
     const target = this.writable(info.remote);
     const dir = path.dirname(target);
+    // The first file into a directory goes the ordinary way, which reads the source before
+    // making the directory: a source that can't be read leaves no empty directory behind.
+    if (!this.knownDirs.has(dir)) return undefined;
     await this.ensureDir(dir, info.remote);
     checkSignal(options);
     const modTime = await src.modTime(options);
@@ -286,10 +290,13 @@ export class LocalFs implements Fs {
       // Not given the signal: a write is always waited for, so its temporary file never outlives it.
       const a = await ask({ op: 'copy', from: src.path, size: info.size, tmp, target, atime: time, mtime: time, hashes });
       if (a === undefined) {
-        // A worker that died in the middle may have left the temporary file.
+        // No worker took it: none yet (the first few calls), or one that died in the middle
+        // and may have left the temporary file.
         await fsp.rm(tmp, { force: true });
         return undefined;
       }
+      // As put: a file complete and in place is the result even if the signal fired meanwhile; a failure then is the signal's.
+      if ((a.error || a.got !== undefined) && options.signal?.aborted) throw abortError(options.signal);
       if (a.read) throw mapError(workerError(a.error!), `${a.error!.syscall === 'open' ? 'open' : 'read'} ${src.path}`);
       if (a.got !== undefined) throw fsError('other', `${info.remote}: corrupted on transfer: expected ${info.size} bytes, got ${String(a.got)}`, { retry: 'retryable' });
       if (a.error) {
