@@ -1,5 +1,7 @@
+import * as path from 'node:path';
 import { fsError, FsError, type ErrorKind } from '../../src/fs/errors.js';
 import type { CallOptions } from '../../src/fs/types.js';
+import { workerError, type Answer } from './worker.js';
 
 /** What a call stopped by its signal throws: the signal's reason when it is an Error. */
 export function abortError(signal: AbortSignal): Error {
@@ -10,6 +12,21 @@ export function abortError(signal: AbortSignal): Error {
 export function checkSignal(options: CallOptions | undefined): void {
   const signal = options?.signal;
   if (signal?.aborted) throw abortError(signal);
+}
+
+/** Data of another size than the source said: retried, as a transfer corrupted on its way. */
+export function wrongSize(remote: string, size: number, got: number): FsError {
+  return fsError('other', `${remote}: corrupted on transfer: expected ${size} bytes, got ${got}`, { retry: 'retryable' });
+}
+
+/** The temporary file was gone at the rename: another nclone swept it (tempfiles.ts); the file is sent again. */
+export function tempGone(target: string, tmp: string, cause?: unknown): FsError {
+  return fsError('other', `write ${target}: the temporary file ${path.basename(tmp)} was removed while being written`, { cause, retry: 'retryable' });
+}
+
+/** A worker's failure to read file, as open or read reports it on the ordinary path. */
+export function workerReadError(e: NonNullable<Answer['error']>, file: string): unknown {
+  return mapError(workerError(e), `${e.syscall === 'open' ? 'open' : 'read'} ${file}`);
 }
 
 /** Maps Node's errno errors onto the core's typed errors. */

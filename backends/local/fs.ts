@@ -11,11 +11,11 @@ import { corrupted, fsError } from '../../src/fs/errors.js';
 import { logError, logNotice } from '../../src/lib/log.js';
 import { LocalObject, SMALL_FILE } from './object.js';
 import { floorToMicros, setTimes, timeArg } from './times.js';
-import { abortError, checkSignal, mapError } from './errors.js';
+import { abortError, checkSignal, mapError, tempGone, workerReadError, wrongSize } from './errors.js';
 import { cleanupTree, forgetSwept, isTempName, registerTemp, sweepDir, sweepOnce, tempName, unregisterTemp } from './tempfiles.js';
 import { decodeName, localPath } from './encoding.js';
 import { DIR, FILE, GONE, statDir, type DirStats } from './dirstat.js';
-import { ask, workerError, workerAvailable } from './worker.js';
+import { ask, workerError, workerAvailable, type Answer } from './worker.js';
 import { escapeControls, quoteName } from '../../src/lib/escape.js';
 
 export const LINK_SUFFIX = '.rclonelink';
@@ -242,7 +242,7 @@ export class LocalFs implements Fs {
           await writeAll(fd, chunk);
         }
         if (src.size >= 0 && bytes !== src.size) {
-          throw fsError('other', `${src.remote}: corrupted on transfer: expected ${src.size} bytes, got ${bytes}`, { retry: 'retryable' });
+          throw wrongSize(src.remote, src.size, bytes);
         }
         mtime = await applyMetadata(fd, src);
       } finally {
@@ -297,12 +297,9 @@ export class LocalFs implements Fs {
       }
       // As put: a file complete and in place is the result even if the signal fired meanwhile; a failure then is the signal's.
       if ((a.error || a.got !== undefined) && options.signal?.aborted) throw abortError(options.signal);
-      if (a.read) throw mapError(workerError(a.error!), `${a.error!.syscall === 'open' ? 'open' : 'read'} ${src.path}`);
-      if (a.got !== undefined) throw fsError('other', `${info.remote}: corrupted on transfer: expected ${info.size} bytes, got ${String(a.got)}`, { retry: 'retryable' });
-      if (a.error) {
-        if (a.gone) throw fsError('other', `write ${target}: the temporary file ${path.basename(tmp)} was removed while being written`, { retry: 'retryable' });
-        throw mapError(workerError(a.error), `write ${target}`, 'dirNotFound');
-      }
+      if (a.read) throw workerReadError(a.error!, src.path);
+      if (a.got !== undefined) throw wrongSize(info.remote, info.size, a.got as number);
+      if (a.error) throw writeFailure(a, tmp, target);
       const obj = new LocalObject(this, info.remote, info.size, floorToMicros(modTime));
       obj.rememberHashes(a.sums as Partial<Record<HashType, string>>);
       return obj;
@@ -405,7 +402,7 @@ export class LocalFs implements Fs {
     try {
       // Checked like a file's data: a corrupted link never takes the real name.
       if (src.size >= 0 && content.length !== src.size) {
-        throw fsError('other', `${src.remote}: corrupted on transfer: expected ${src.size} bytes, got ${content.length}`, { retry: 'retryable' });
+        throw wrongSize(src.remote, src.size, content.length);
       }
       checkDeclared(src, declaredHashes(src), (type) => createHash(type).update(content).digest('hex'));
       await fsp.symlink(linkTo, tmp);
@@ -499,7 +496,7 @@ async function renameTemp(tmp: string, target: string): Promise<void> {
     await fsp.rename(tmp, target);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT' && (await exists(path.dirname(tmp))) && !(await exists(tmp))) {
-      throw fsError('other', `write ${target}: the temporary file ${path.basename(tmp)} was removed while being written`, { cause: err, retry: 'retryable' });
+      throw tempGone(target, tmp, err);
     }
     throw err;
   }
@@ -516,7 +513,7 @@ async function readAll(data: AsyncIterable<Buffer>, size: number, remote: string
     bytes += chunk.length;
     if (bytes <= size) chunks.push(chunk);
   }
-  if (bytes !== size) throw fsError('other', `${remote}: corrupted on transfer: expected ${size} bytes, got ${bytes}`, { retry: 'retryable' });
+  if (bytes !== size) throw wrongSize(remote, size, bytes);
   return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
 }
 
@@ -527,11 +524,13 @@ async function readAll(data: AsyncIterable<Buffer>, size: number, remote: string
 async function writeOnWorker(tmp: string, target: string, data: Buffer, t: Timestamp): Promise<boolean> {
   const time = timeArg(t);
   const a = await ask({ op: 'write', tmp, target, data, atime: time, mtime: time });
-  if (a?.error) {
-    if (a.gone) throw fsError('other', `write ${target}: the temporary file ${path.basename(tmp)} was removed while being written`, { retry: 'retryable' });
-    throw workerError(a.error);
-  }
+  if (a?.error) throw a.gone ? tempGone(target, tmp) : workerError(a.error);
   return a !== undefined;
+}
+
+/** A worker's failed write of target (under tmp), as put reports it. */
+function writeFailure(a: Answer, tmp: string, target: string): unknown {
+  return a.gone ? tempGone(target, tmp) : mapError(workerError(a.error!), `write ${target}`, 'dirNotFound');
 }
 
 /** The hashes the source declared for the data, to be checked before the rename. */

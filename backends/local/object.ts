@@ -2,10 +2,10 @@ import { promises as fsp, close as fsClose, createReadStream, open as fsOpen, re
 import { Readable } from 'node:stream';
 import type { CallOptions, Fs, HashType, Metadata, Obj, OpenOptions, PutOptions, SrcInfo, Timestamp } from '../../src/fs/types.js';
 import { hashParts, hashStream } from '../../src/fs/hash.js';
-import { abortError, checkSignal, mapError } from './errors.js';
+import { abortError, checkSignal, mapError, workerReadError } from './errors.js';
 import { readLocalMetadata } from './metadata.js';
 import { setTimes } from './times.js';
-import { ask, workerError } from './worker.js';
+import { ask } from './worker.js';
 import { hashFileParts, THREAD_HASH_MIN } from './hash-thread.js';
 
 /** What an object needs of its Fs: the OS path of a remote path (so object.ts need not import fs.ts). */
@@ -83,7 +83,7 @@ export class LocalObject implements Obj {
     if (whole) {
       const a = await ask({ op: 'read', file: this.path, max: this._size + 1 }, options.signal);
       checkSignal(options);
-      if (a?.error) throw mapError(workerError(a.error), `${a.error.syscall === 'open' ? 'open' : 'read'} ${this.path}`);
+      if (a?.error) throw workerReadError(a.error, this.path);
       if (a) return oneChunk(Buffer.from(a.data as Uint8Array).subarray(0, a.length as number));
     }
     // A plain descriptor: the stream then reads with callbacks, cheaper than FileHandle promises.

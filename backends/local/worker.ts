@@ -77,19 +77,26 @@ function list({ id, dir, prefix }) {
 
 // Up to max bytes from the start of the file.
 function read({ id, file, max }) {
+  const r = readStart(file, max);
+  if (r.error) return send({ id, error: r.error });
+  send({ id, data: r.buf, length: r.got }, [r.buf.buffer]);
+}
+
+// The first max bytes of file (fewer if it is shorter) in a buffer of its own, or the error.
+function readStart(file, max) {
   let fd;
   try {
     fd = fs.openSync(file, 'r');
   } catch (e) {
-    return send({ id, error: failure(e) });
+    return { error: failure(e) };
   }
   try {
     const buf = Buffer.allocUnsafeSlow(max);
     let got = 0;
     for (let n = -1; n !== 0 && got < max; got += n) n = fs.readSync(fd, buf, got, max - got, got);
-    send({ id, data: buf, length: got }, [buf.buffer]);
+    return { buf, got };
   } catch (e) {
-    send({ id, error: failure(e) });
+    return { error: failure(e) };
   } finally {
     try { fs.closeSync(fd); } catch {}
   }
@@ -136,24 +143,10 @@ let crypto;
 // asked for, so a file that grew shows), hashed, then stored as write() does. A read that
 // fails answers "read"; one that finds another size answers "got", and nothing is written.
 function copy({ id, from, size, tmp, target, atime, mtime, hashes }) {
-  let fd;
-  try {
-    fd = fs.openSync(from, 'r');
-  } catch (e) {
-    return send({ id, error: failure(e), read: true });
-  }
-  const max = size + 1;
-  const buf = Buffer.allocUnsafeSlow(max);
-  let got = 0;
-  try {
-    for (let n = -1; n !== 0 && got < max; got += n) n = fs.readSync(fd, buf, got, max - got, got);
-  } catch (e) {
-    return send({ id, error: failure(e), read: true });
-  } finally {
-    try { fs.closeSync(fd); } catch {}
-  }
-  if (got !== size) return send({ id, got });
-  const data = buf.subarray(0, got);
+  const r = readStart(from, size + 1);
+  if (r.error) return send({ id, error: r.error, read: true });
+  if (r.got !== size) return send({ id, got: r.got });
+  const data = r.buf.subarray(0, size);
   const sums = {};
   if (hashes.length > 0) crypto ??= require('node:crypto');
   for (const t of hashes) sums[t] = crypto.createHash(t).update(data).digest('hex');

@@ -7,6 +7,7 @@ import { floorToMicros } from './times.js';
 import { applyMetadata } from './metadata.js';
 import { registerTemp, unregisterTemp } from './tempfiles.js';
 import { FollowHasher, THREAD_HASH_MIN } from './hash-thread.js';
+import { wrongSize } from './errors.js';
 
 const fdOpen = (p: string) => new Promise<number>((res, rej) => open(p, 'wx+', 0o666, (e, fd) => (e ? rej(e) : res(fd))));
 const fdClose = (fd: number) => new Promise<void>((res, rej) => close(fd, (e) => (e ? rej(e) : res())));
@@ -147,7 +148,7 @@ export class LocalWriterAt implements WriterAt {
       const whole = this.src.size === 0 ? d.length === 0 : d.length === 1 && d[0]![0] === 0 && d[0]![1] === this.src.size;
       if (!whole) {
         const got = d.reduce((n, [s, e]) => n + e - s, 0);
-        throw fsError('other', `${this.src.remote}: corrupted on transfer: expected ${this.src.size} bytes, got ${got}`, { retry: 'retryable' });
+        throw wrongSize(this.src.remote, this.src.size, got);
       }
       const digests = new Map<HashType, string>();
       const follower = this.follower;

@@ -107,6 +107,7 @@ async function streamCopy(
   transfer: ReturnType<OperationContext['stats']['startTransfer']>,
 ): Promise<Obj> {
   const hashType = ctx.opt.ignoreChecksum ? undefined : commonHash(src.fs, fdst);
+  const putOptions = { signal: ctx.signal, hashes: hashType ? [hashType] : [] };
   // A backend that reads this source itself copies it without a stream (a small local file
   // into a local Fs: one request to its worker thread instead of two). Not for what the
   // stream does besides (--bwlimit, a hard --max-transfer that cuts a file short). It
@@ -114,7 +115,7 @@ async function streamCopy(
   // has the object returned.
   if (fdst.putFrom && !ctx.bwlimit && streamLimit(ctx) < 0) {
     // Not given the time: asking it of a source putFrom does not take could cost a request (S3).
-    const direct = await fdst.putFrom(src, info, { signal: ctx.signal, hashes: hashType ? [hashType] : [] });
+    const direct = await fdst.putFrom(src, info, putOptions);
     if (direct) {
       ctx.stats.addBytes(transfer, Math.max(0, direct.size));
       return direct;
@@ -171,7 +172,6 @@ async function streamCopy(
   accounted.on('error', () => undefined);
   input.pipe(accounted);
   const data: Readable = accounted;
-  const putOptions = { signal: ctx.signal, hashes: hashType ? [hashType] : [] };
   let obj: Obj;
   try {
     if (dst) {
